@@ -1,0 +1,3 @@
+from keras_dmtl.layers.ordinal_head import OrdinalHead
+from keras_dmtl.layers.ordinal_head import ordinal_rank
+from keras_dmtl.layers.uncertainty_weighting import UncertaintyWeighting

@@ -1,0 +1,1 @@
+from keras_dmtl.losses.ordinal_crossentropy import OrdinalCrossentropy

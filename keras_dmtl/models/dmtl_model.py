@@ -1,0 +1,313 @@
+"""The heterogeneous multi-task face model."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_dmtl.layers.uncertainty_weighting import FIXED
+from keras_dmtl.layers.uncertainty_weighting import LEARNED
+from keras_dmtl.layers.uncertainty_weighting import UncertaintyWeighting
+from keras_dmtl.metrics.task_weight import TaskWeight
+from keras_dmtl.models.backbones import build_backbone
+from keras_dmtl.models.backbones import split_backbone
+from keras_dmtl.models.backbones import stage_ends
+from keras_dmtl.labels import MISSING_LABEL
+from keras_dmtl.tasks.task import deserialize_tasks
+from keras_dmtl.tasks.task import serialize_tasks
+
+BRANCH_BY = ("category", "task")
+
+
+@keras.saving.register_keras_serializable(package="keras_dmtl")
+class DMTLModel(keras.Model):
+    """One network that learns several face attributes of different kinds.
+
+    The model follows DMTL (Yuan et al. 2024): a convolutional trunk whose
+    low-level stages are shared by all tasks, upper stages duplicated per
+    category of tasks (ordinal, nominal) or per task, and one head per task
+    from the task's specification. Its losses are combined by an
+    `UncertaintyWeighting` layer whose log-variances are trained by the same
+    optimizer (and kept out of weight decay), so `model.fit` needs nothing
+    but a dataset of `(images, {task_name: label})`. A label of -1 leaves
+    that example out of that task's loss and metrics.
+
+    Each epoch's logs hold the total `loss`, every task's own `<task>_loss`,
+    its metrics (`<task>_accuracy`, `<task>_mae`, ...) and its normalised
+    weight `<task>_beta`.
+
+    Args:
+        tasks: list of `Task`, such as `OrdinalTask` and `NominalTask`.
+        backbone: str, one of `keras_dmtl.models.BACKBONES`. Defaults to
+            `"efficientnet_b0"`, the paper's MBConv trunk.
+        weights: None (random start) or the path of a weights file for the
+            backbone without its top (ImageNet MobileNetV2 is the one such
+            file on a machine with no internet). Used at construction only;
+            a saved model carries its own weights.
+        image_size: int, height and width of the input. Defaults to 224.
+        shared_stages: int or None. How many backbone stages (after the stem)
+            all tasks share; the stages above are duplicated per branch.
+            None (default) shares every stage: separate heads only. Both
+            backbones have 8 stages, the last being the final 1x1
+            convolution; DMTL's split of Figure 2 is, for example, 6.
+        branch_by: `"category"` (default: one branch per kind of task, as in
+            DMTL) or `"task"` (one branch per task). Used when stages are
+            not all shared.
+        dropout: float, dropout rate before every head. Defaults to 0.2.
+        loss_weighting: `"learned"` (default: uncertainty weighting) or
+            `"fixed"` (the manual-weight baseline, with `task_weights`).
+        task_weights: list of float, one per task, for fixed weighting.
+        log_variance_bounds: optional `(min, max)` bounds on every
+            s_t = log sigma_t^2; see `UncertaintyWeighting`.
+        **kwargs: `keras.Model` arguments such as `name`.
+
+    Call arguments:
+        inputs: float or uint8 tensor `(batch, image_size, image_size, 3)`
+            of RGB values in 0..255.
+
+    Returns:
+        A dict from task name to its raw head output: class logits for a
+        nominal task, K-1 threshold logits for an ordinal task.
+        `predict_attributes` decodes them.
+
+    Example:
+
+    ```python
+    tasks = [
+        keras_dmtl.OrdinalTask("age", ranks=range(117)),
+        keras_dmtl.NominalTask("gender", ["male", "female"]),
+    ]
+    model = keras_dmtl.DMTLModel(tasks, backbone="mobilenet_v2",
+                                 weights="mobilenet_v2.weights.h5")
+    model.compile(optimizer=keras.optimizers.SGD(1e-3, momentum=0.9))
+    model.fit(dataset, epochs=80)  # (images, {"age": ..., "gender": ...})
+    model.predict_attributes(images)[0]["age"]["value"]
+    ```
+    """
+
+    def __init__(
+        self,
+        tasks,
+        backbone="efficientnet_b0",
+        weights=None,
+        image_size=224,
+        shared_stages=None,
+        branch_by="category",
+        dropout=0.2,
+        loss_weighting=LEARNED,
+        task_weights=None,
+        log_variance_bounds=None,
+        **kwargs,
+    ):
+        tasks = deserialize_tasks(tasks)
+        names = [task.name for task in tasks]
+        if not tasks:
+            raise ValueError("DMTLModel needs at least one task.")
+        if len(set(names)) != len(names):
+            raise ValueError(f"Task names must be unique, got {names}.")
+        if branch_by not in BRANCH_BY:
+            raise ValueError(
+                f"branch_by must be one of {BRANCH_BY}, got {branch_by!r}."
+            )
+        image_size = int(image_size)
+
+        # === Layers ===
+        trunk = build_backbone(backbone, image_size, weights)
+        num_stages = len(stage_ends(backbone, trunk))
+        if shared_stages is None:
+            shared_stages = num_stages
+        lower, upper = split_backbone(backbone, trunk, int(shared_stages))
+        if upper is None:
+            groups = {"shared": tasks}
+        else:
+            groups = {}
+            for task in tasks:
+                key = task.category if branch_by == "category" else task.name
+                groups.setdefault(key, []).append(task)
+
+        # === Functional model ===
+        inputs = keras.Input((image_size, image_size, 3), name="image")
+        shared_trunk = keras.Model(lower.input, lower.output, name="trunk")
+        features = shared_trunk(inputs)
+        outputs = {}
+        for index, (group, group_tasks) in enumerate(groups.items()):
+            x = features
+            if upper is not None:
+                if index > 0:
+                    # A fresh copy of the upper stages, same starting weights.
+                    copy = build_backbone(backbone, image_size, weights)
+                    _, upper = split_backbone(backbone, copy, shared_stages)
+                x = keras.Model(
+                    upper.input, upper.output, name=f"{group}_stages"
+                )(x)
+            x = keras.layers.GlobalAveragePooling2D(name=f"{group}_pool")(x)
+            x = keras.layers.Dropout(dropout, name=f"{group}_dropout")(x)
+            for task in group_tasks:
+                outputs[task.name] = task.build_head()(x)
+        outputs = {name: outputs[name] for name in names}
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+        # === Config ===
+        self.tasks = tasks
+        self.backbone = backbone
+        self.weights_file = weights
+        self.image_size = image_size
+        self.shared_stages = int(shared_stages)
+        self.branch_by = branch_by
+        self.dropout = dropout
+        self.loss_weighting = loss_weighting
+        self.task_weights = task_weights
+        self.log_variance_bounds = log_variance_bounds
+
+        # === Loss weighting and per-task logs ===
+        self.weighting = UncertaintyWeighting(
+            names,
+            mode=loss_weighting,
+            fixed_weights=task_weights,
+            log_variance_bounds=log_variance_bounds,
+            name="uncertainty_weighting",
+        )
+        self.weighting.build()
+        self.task_loss_trackers = [
+            keras.metrics.Mean(name=f"{name}_loss") for name in names
+        ]
+        self.task_weight_trackers = [
+            TaskWeight(name=f"{name}_beta") for name in names
+        ]
+        self.task_losses = {}
+
+    @property
+    def task_names(self):
+        return [task.name for task in self.tasks]
+
+    def compile(self, optimizer="sgd", loss=None, metrics=None, **kwargs):
+        """Configures training; losses and metrics default to the tasks'.
+
+        Args:
+            optimizer: a Keras optimizer or its name. Its weight decay, if
+                any, is not applied to the uncertainty log-variances.
+            loss: None, or a dict from task name to a Keras loss replacing
+                that task's default. The loss must leave -1 labels out.
+            metrics: None (each task's own metrics), or a dict from task
+                name to a list of metrics, as in `keras.Model.compile`.
+            **kwargs: other `keras.Model.compile` arguments.
+        """
+        loss = dict(loss or {})
+        unknown = sorted(set(loss) - set(self.task_names))
+        if unknown:
+            raise ValueError(
+                f"loss names unknown tasks {unknown}; tasks: {self.task_names}"
+            )
+        self._custom_losses = loss
+        self.task_losses = {
+            task.name: loss.get(task.name) or task.loss() for task in self.tasks
+        }
+        if metrics is None:
+            metrics = {task.name: task.metrics() for task in self.tasks}
+        super().compile(optimizer=optimizer, loss=None, metrics=metrics, **kwargs)
+        if getattr(self.optimizer, "weight_decay", None):
+            self.optimizer.exclude_from_weight_decay(
+                var_list=[self.weighting.log_variance]
+            )
+
+    def get_compile_config(self):
+        config = super().get_compile_config()
+        if config:
+            config["loss"] = {
+                name: keras.saving.serialize_keras_object(value)
+                for name, value in self._custom_losses.items()
+            } or None
+        return config
+
+    def compile_from_config(self, config):
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        if not isinstance(y, dict):
+            raise ValueError(
+                "DMTLModel expects labels as a dict {task_name: label}, got "
+                f"{type(y).__name__}. Use -1 for tasks an example lacks."
+            )
+        missing = [name for name in self.task_names if name not in y]
+        if missing:
+            raise ValueError(
+                f"The labels have no entry for task(s) {missing}: the data "
+                f"gives {sorted(y)}. Give -1 labels for tasks a dataset lacks."
+            )
+        losses = []
+        for task, tracker in zip(self.tasks, self.task_loss_trackers):
+            weight = sample_weight
+            if isinstance(sample_weight, dict):
+                weight = sample_weight.get(task.name)
+            value = self.task_losses[task.name](
+                y[task.name], y_pred[task.name], sample_weight=weight
+            )
+            annotated = ops.sum(
+                ops.cast(ops.not_equal(y[task.name], MISSING_LABEL), "float32")
+            )
+            tracker.update_state(value, sample_weight=annotated)
+            losses.append(value)
+        total = self.weighting(losses)
+        betas = self.weighting.task_weights()
+        for index, tracker in enumerate(self.task_weight_trackers):
+            tracker.update_state(betas[index])
+        for extra in self.losses:
+            total = total + ops.cast(ops.sum(extra), total.dtype)
+        return total
+
+    def current_task_weights(self):
+        """The current normalised weight beta of every task, as a dict."""
+        betas = ops.convert_to_numpy(self.weighting.task_weights())
+        return {name: float(b) for name, b in zip(self.task_names, betas)}
+
+    def predict_attributes(self, images, batch_size=32):
+        """Predicts and decodes every task for a batch of images.
+
+        Args:
+            images: array `(n, image_size, image_size, 3)` of RGB in 0..255.
+            batch_size: int, the prediction batch size.
+
+        Returns:
+            A list with one dict per image, from task name to the decoded
+            answer: `value` (such as the age in years) for ordinal tasks,
+            `label` and `probabilities` for nominal tasks.
+        """
+        images = np.asarray(images)
+        if images.ndim == 3:
+            images = images[None]
+        outputs = self.predict(images, batch_size=batch_size, verbose=0)
+        decoded = {
+            task.name: task.decode(outputs[task.name]) for task in self.tasks
+        }
+        return [
+            {name: decoded[name][i] for name in self.task_names}
+            for i in range(len(images))
+        ]
+
+    def get_config(self):
+        config = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "tasks": serialize_tasks(self.tasks),
+            "backbone": self.backbone,
+            "weights": None,
+            "image_size": self.image_size,
+            "shared_stages": self.shared_stages,
+            "branch_by": self.branch_by,
+            "dropout": self.dropout,
+            "loss_weighting": self.loss_weighting,
+            "task_weights": self.task_weights,
+            "log_variance_bounds": self.log_variance_bounds,
+        }
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+__all__ = ["DMTLModel", "FIXED", "LEARNED"]

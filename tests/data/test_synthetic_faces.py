@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from keras_dmtl.data import SyntheticFaces
+from keras_dmtl.data import synthetic_tasks
+
+
+def test_deterministic_under_the_seed():
+    a, b = SyntheticFaces(16, 32, seed=5), SyntheticFaces(16, 32, seed=5)
+    np.testing.assert_array_equal(a.images, b.images)
+    assert not np.array_equal(a.images, SyntheticFaces(16, 32, seed=6).images)
+
+
+def test_labels_cover_every_kind_in_range():
+    faces = SyntheticFaces(400, 32)
+    assert faces.images.shape == (400, 32, 32, 3)
+    assert faces.images.dtype == np.uint8
+    labels = faces.labels
+    assert labels["age"].min() >= 0 and labels["age"].max() <= 116
+    assert set(np.unique(labels["gender"])) == {0, 1}
+    assert set(np.unique(labels["race"])) == set(range(5))
+    assert set(np.unique(labels["expression"])) == set(range(7))
+    assert labels["action_units"].shape == (400, 8)
+    assert np.abs(labels["valence"]).max() <= 1.0
+
+
+def test_skin_tone_follows_race():
+    faces = SyntheticFaces(300, 32)
+    centre = faces.images[:, 14:18, 10:14].reshape(300, -1).mean(axis=1)
+    race = faces.labels["race"]
+    # Race 0 has the lightest skin, race 1 the darkest.
+    assert centre[race == 0].mean() > centre[race == 1].mean() + 40
+
+
+def test_grey_hair_and_wrinkles_follow_age():
+    faces = SyntheticFaces(400, 48)
+    top = faces.images[:, 4:12, 16:32].astype("float32")
+    greyness = -top.std(axis=-1).mean(axis=(1, 2))
+    age = faces.labels["age"]
+    old, young = greyness[age > 70].mean(), greyness[age < 30].mean()
+    assert old > young
+
+
+def test_dataset_batches_labels_by_task():
+    faces = SyntheticFaces(10, 32)
+    batch = next(iter(faces.dataset(["age", "gender"], batch_size=4)))
+    images, labels = batch
+    assert tuple(images.shape) == (4, 32, 32, 3)
+    assert sorted(labels) == ["age", "gender"]
+
+
+def test_synthetic_tasks_match_labels():
+    names = [t.name for t in synthetic_tasks(("age", "expression"))]
+    assert names == ["age", "expression"]
+    with pytest.raises(ValueError, match="No synthetic labels"):
+        synthetic_tasks(("valence",))
