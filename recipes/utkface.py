@@ -23,15 +23,18 @@ import argparse
 import json
 import os
 
-import keras
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
 
-import keras_dmtl
-from keras_dmtl.data import GENDERS
-from keras_dmtl.data import RACES
-from keras_dmtl.data import SyntheticFaces
-from keras_dmtl.data import image_file_dataset
-from keras_dmtl.data import read_utkface
-from keras_dmtl.data import split_indices
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import keras_dmtl  # noqa: E402
+from keras_dmtl.data import GENDERS  # noqa: E402
+from keras_dmtl.data import RACES  # noqa: E402
+from keras_dmtl.data import SyntheticFaces  # noqa: E402
+from keras_dmtl.data import face_dataset  # noqa: E402
+from keras_dmtl.data import read_utkface  # noqa: E402
+from keras_dmtl.data import split_examples  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--data", help="UTKFace folder; synthetic faces if absent")
@@ -48,7 +51,11 @@ parser.add_argument("--learning-rate", type=float, default=1e-3)
 parser.add_argument("--momentum", type=float, default=0.9)
 parser.add_argument("--weight-decay", type=float, default=5e-4)
 parser.add_argument("--test-fraction", type=float, default=0.2)
-parser.add_argument("--limit", type=int, help="use only this many faces")
+parser.add_argument("--limit", type=int,
+                    help="use only this many faces, drawn at random")
+parser.add_argument("--no-augment", action="store_true",
+                    help="no flips, rotations, zooms or contrast changes "
+                         "(real data only; synthetic faces vary already)")
 parser.add_argument("--synthetic-size", type=int, default=3000)
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--out", default="runs/utkface")
@@ -73,37 +80,35 @@ names = [task.name for task in tasks]
 """
 ## The data
 
-Each dataset yields `(images, {"age": ..., "gender": ..., "race": ...})`
-with RGB values in 0..255; the model scales them itself.
+`read_utkface` takes the labels from the file names, skips (and counts)
+names it cannot parse and files that are not readable images, and finds
+byte-identical copies. Each dataset yields `(images, {"age": ...,
+"gender": ..., "race": ...})` with RGB values in 0..255; the model scales
+them itself.
 """
 
 if args.data:
-    index = read_utkface(args.data)
-    print(index.summary())
-    count = min(args.limit or len(index.paths), len(index.paths))
-    train_ids, test_ids = split_indices(count, args.test_fraction, args.seed)
-    labels = {name: index.labels[name][:count] for name in names}
-
-    def make_dataset(ids, shuffle):
-        return image_file_dataset(
-            [index.paths[i] for i in ids],
-            {name: labels[name][ids] for name in names},
-            args.image_size, args.batch_size, shuffle=shuffle, seed=args.seed,
-        )
-
+    examples = read_utkface(args.data)
 else:
     print("No --data given: training on the built-in synthetic faces.")
-    faces = SyntheticFaces(args.limit or args.synthetic_size,
-                           args.image_size, seed=args.seed)
-    labels = faces.labels
-    train_ids, test_ids = faces.split(args.test_fraction)
+    faces = SyntheticFaces(args.synthetic_size, args.image_size, args.seed)
+    examples = faces.examples(names)
+print(examples.summary())
+if args.limit:
+    chosen = np.random.default_rng(args.seed).permutation(len(examples))
+    examples = examples.subset(np.sort(chosen[: args.limit]))
 
-    def make_dataset(ids, shuffle):
-        return faces.dataset(names, args.batch_size, ids, shuffle=shuffle)
+"""
+Byte-identical copies of a face stay on one side of the split, so no test
+face was seen in training.
+"""
 
-train_data = make_dataset(train_ids, shuffle=True)
-test_data = make_dataset(test_ids, shuffle=False)
-print(f"{len(train_ids)} training and {len(test_ids)} test faces")
+train, test = split_examples(examples, args.test_fraction, args.seed)
+augment = bool(args.data) and not args.no_augment
+train_data = face_dataset(train, names, args.image_size, args.batch_size,
+                          shuffle=True, augment=augment, seed=args.seed)
+test_data = face_dataset(test, names, args.image_size, args.batch_size)
+print(f"{len(train)} training and {len(test)} test faces")
 
 """
 ## The model
@@ -157,8 +162,8 @@ metrics = model.evaluate(test_data, return_dict=True, verbose=0)
 results = {}
 print(f"\n{'task':<8}{'metric':<10}{'model':>10}{'chance':>10}")
 for task in tasks:
-    chance = task.chance_metrics(labels[task.name][train_ids],
-                                 labels[task.name][test_ids])
+    chance = task.chance_metrics(train.labels[task.name],
+                                 test.labels[task.name])
     for metric, value in chance.items():
         ours = float(metrics[f"{task.name}_{metric}"])
         results[f"{task.name}_{metric}"] = {"model": ours, "chance": value}

@@ -7,7 +7,8 @@ from keras_dmtl.tasks.ordinal_task import OrdinalTask
 
 GENDERS = ["male", "female"]
 RACES = ["white", "black", "asian", "indian", "others"]
-EXPRESSIONS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
+EXPRESSIONS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+"""Expressions in FER2013's label order (the `emotion` column of its CSV)."""
 ACTION_UNITS = ["AU1", "AU2", "AU4", "AU6", "AU12", "AU15", "AU25", "AU26"]
 
 # Skin tone per race, RGB.
@@ -82,7 +83,8 @@ class SyntheticFaces:
     ```python
     faces = keras_dmtl.data.SyntheticFaces(1024, image_size=64)
     faces.images.shape  # (1024, 64, 64, 3), uint8
-    dataset = faces.dataset(["age", "gender"], batch_size=32)
+    examples = faces.examples(["age", "gender"])
+    dataset = keras_dmtl.data.face_dataset(examples, batch_size=32)
     ```
     """
 
@@ -106,25 +108,16 @@ class SyntheticFaces:
     def _labels_of(self, index):
         return {name: values[index] for name, values in self.labels.items()}
 
-    def split(self, fraction=0.2):
-        """Splits into `(train, test)` label dictionaries' index arrays."""
-        count = int(round(self.num_examples * fraction))
-        order = np.random.default_rng(self.seed + 1).permutation(
-            self.num_examples
+    def examples(self, task_names=("age", "gender", "race")):
+        """The faces as `FaceExamples` labelled for `task_names`."""
+        from keras_dmtl.data.face_examples import FaceExamples
+
+        tasks = synthetic_tasks(task_names)
+        return FaceExamples(
+            "synthetic faces", tasks,
+            {name: self.labels[name] for name in task_names},
+            images=self.images,
         )
-        return order[count:], order[:count]
-
-    def dataset(self, task_names, batch_size=32, indices=None, shuffle=False):
-        """A `tf.data.Dataset` of `(images, {task: label})` batches."""
-        import tensorflow as tf
-
-        if indices is None:
-            indices = np.arange(self.num_examples)
-        labels = {name: self.labels[name][indices] for name in task_names}
-        data = tf.data.Dataset.from_tensor_slices((self.images[indices], labels))
-        if shuffle:
-            data = data.shuffle(len(indices), seed=self.seed)
-        return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
 def _draw_labels(rng, n):
@@ -135,8 +128,8 @@ def _draw_labels(rng, n):
     age = np.clip(np.where(pick == 0, young, np.where(pick == 1, adult, old)),
                   0, 116).round().astype("int32")
     expression = rng.integers(0, len(EXPRESSIONS), n).astype("int32")
-    valence = np.array([0.0, -0.6, -0.7, 0.8, 0.0, -0.7, 0.3])[expression]
-    arousal = np.array([0.7, 0.3, 0.8, 0.5, -0.2, -0.4, 0.9])[expression]
+    valence = np.array([-0.5, -0.6, -0.7, 0.8, -0.7, 0.3, 0.0])[expression]
+    arousal = np.array([0.7, 0.3, 0.8, 0.5, -0.4, 0.9, -0.2])[expression]
     return {
         "age": age,
         "age_group": np.searchsorted(

@@ -1,14 +1,22 @@
-"""Reads UTKFace labels from its file names."""
+"""Reads UTKFace: labels from its file names."""
 
 import os
 import re
-from dataclasses import dataclass
-from dataclasses import field
 
 import numpy as np
 
+from keras_dmtl.data.face_examples import FaceExamples
+from keras_dmtl.data.image_check import check_image_files
+from keras_dmtl.data.image_check import duplicate_groups
+from keras_dmtl.data.report import ReadReport
 from keras_dmtl.data.synthetic_faces import GENDERS
 from keras_dmtl.data.synthetic_faces import RACES
+from keras_dmtl.tasks.nominal_task import NominalTask
+from keras_dmtl.tasks.ordinal_task import OrdinalTask
+
+UTKFACE_AGE_GROUPS = [3, 10, 20, 30, 40, 50, 60, 70]
+"""Default cut points of UTKFace age groups: <3, 3-9, 10-19, ..., 60-69, 70+
+(the nine groups FairFace uses), for "accuracy with age group"."""
 
 # [age]_[gender]_[race]_[datetime].jpg(.chip.jpg), tolerating the release's
 # quirks: a space before ".jpg" and a missing dot ("...357jpg.chip.jpg").
@@ -33,66 +41,84 @@ def parse_utkface_name(name):
         )
     age, gender, race = (int(match[k]) for k in ("age", "gender", "race"))
     if not 0 <= age <= 116:
-        raise ValueError(f"{name}: age {age} is outside 0..116")
+        raise ValueError(f"{name}: field age {age} is outside 0..116")
     if gender >= len(GENDERS):
-        raise ValueError(f"{name}: gender {gender} is not 0 or 1")
+        raise ValueError(f"{name}: field gender {gender} is not 0 or 1")
     if race >= len(RACES):
-        raise ValueError(f"{name}: race {race} is not in 0..4")
+        raise ValueError(f"{name}: field race {race} is not in 0..4")
     return age, gender, race
 
 
-@dataclass
-class UTKFaceIndex:
-    """The labelled images of a UTKFace folder.
-
-    Attributes:
-        paths: list of str, one image path per labelled face.
-        labels: dict of int arrays: `age`, `gender`, `race`.
-        skipped: list of `(file name, reason)` for names that were skipped.
-    """
-
-    paths: list
-    labels: dict
-    skipped: list = field(default_factory=list)
-
-    def summary(self):
-        lines = [f"UTKFace: {len(self.paths)} labelled faces"]
-        if self.skipped:
-            lines.append(f"skipped {len(self.skipped)} file name(s):")
-            lines += [f"  {reason}" for _, reason in self.skipped]
-        return "\n".join(lines)
+def utkface_tasks(age_groups=UTKFACE_AGE_GROUPS):
+    """UTKFace's tasks: age (0..116), age group, gender and race."""
+    return [
+        OrdinalTask("age", ranks=range(0, 117)),
+        OrdinalTask("age_group", cut_points=age_groups),
+        NominalTask("gender", GENDERS),
+        NominalTask("race", RACES),
+    ]
 
 
-def read_utkface(directory):
-    """Lists a UTKFace folder and reads the labels from the file names.
+def read_utkface(directory, age_groups=UTKFACE_AGE_GROUPS, strict=False,
+                 check_images=True):
+    """Reads a UTKFace folder (the `UTKFace/` or `crop_part1/` layout).
 
-    Names that cannot be parsed are skipped and listed in `skipped`, never
-    dropped silently.
+    Names that cannot be parsed, and files that are empty, truncated or not
+    images, are skipped and counted in the report (strict mode: raise,
+    naming the file and field). Byte-identical files are found and grouped
+    (`content_ids`), so that a split keeps them on one side; the report
+    counts the groups and those whose copies carry different labels.
 
     Args:
-        directory: path of a flat folder of UTKFace images.
+        directory: the folder of images.
+        age_groups: cut points for the `age_group` labels.
+        strict: raise on the first bad file instead of skipping it.
+        check_images: decode every image once (cached) to catch bad files.
 
     Returns:
-        A `UTKFaceIndex`.
+        `FaceExamples` with `age`, `age_group`, `gender`, `race` labels.
     """
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"UTKFace folder not found: {directory}")
-    paths, ages, genders, races, skipped = [], [], [], [], []
+    report = ReadReport("UTKFace", strict)
+    names, labels = [], []
     for name in sorted(os.listdir(directory)):
         try:
-            age, gender, race = parse_utkface_name(name)
+            labels.append(parse_utkface_name(name))
         except ValueError as error:
-            skipped.append((name, str(error)))
+            report.skip(name, str(error).split(": ", 1)[1])
             continue
-        paths.append(os.path.join(directory, name))
-        ages.append(age)
-        genders.append(gender)
-        races.append(race)
+        names.append(name)
+    paths = [os.path.join(directory, name) for name in names]
+    digests = [None] * len(paths)
+    if check_images:
+        keep, digests = check_image_files(paths, report)
+        paths = [p for p, k in zip(paths, keep) if k]
+        labels = [lab for lab, k in zip(labels, keep) if k]
+        digests = [d for d, k in zip(digests, keep) if k]
     if not paths:
-        raise ValueError(f"No UTKFace images found in {directory}")
-    labels = {
-        "age": np.array(ages, "int32"),
-        "gender": np.array(genders, "int32"),
-        "race": np.array(races, "int32"),
-    }
-    return UTKFaceIndex(paths, labels, skipped)
+        raise ValueError(f"No usable UTKFace images in {directory}")
+    labels = np.array(labels, dtype="int32").reshape(-1, 3)
+    tasks = utkface_tasks(age_groups)
+    examples = FaceExamples(
+        "UTKFace", tasks,
+        {
+            "age": labels[:, 0],
+            "age_group": tasks[1].label_index(labels[:, 0]),
+            "gender": labels[:, 1],
+            "race": labels[:, 2],
+        },
+        paths=paths, content_ids=digests if check_images else None,
+        report=report,
+    )
+    report.kept = len(paths)
+    if check_images:
+        groups = duplicate_groups(digests)
+        conflicting = sum(len({tuple(labels[i]) for i in g}) > 1 for g in groups)
+        if groups:
+            report.note(
+                f"{len(groups)} groups of byte-identical files "
+                f"({sum(len(g) for g in groups)} files), {conflicting} with "
+                "different labels: splits keep each group on one side"
+            )
+    return examples

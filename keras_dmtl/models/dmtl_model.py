@@ -4,7 +4,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_dmtl.layers.uncertainty_weighting import FIXED
 from keras_dmtl.layers.uncertainty_weighting import LEARNED
 from keras_dmtl.layers.uncertainty_weighting import UncertaintyWeighting
 from keras_dmtl.metrics.task_weight import TaskWeight
@@ -309,5 +308,3 @@ class DMTLModel(keras.Model):
     def from_config(cls, config):
         return cls(**config)
 
-
-__all__ = ["DMTLModel", "FIXED", "LEARNED"]

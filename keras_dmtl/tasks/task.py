@@ -2,7 +2,6 @@
 
 import keras
 
-from keras_dmtl.labels import MISSING_LABEL  # noqa: F401
 
 
 class Task:

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from keras_dmtl.data import SyntheticFaces
+from keras_dmtl.data import face_dataset
 from keras_dmtl.data import synthetic_tasks
 
 
@@ -41,9 +42,11 @@ def test_grey_hair_and_wrinkles_follow_age():
     assert old > young
 
 
-def test_dataset_batches_labels_by_task():
+def test_examples_batch_labels_by_task():
     faces = SyntheticFaces(10, 32)
-    batch = next(iter(faces.dataset(["age", "gender"], batch_size=4)))
+    examples = faces.examples(["age", "gender"])
+    assert [t.name for t in examples.tasks] == ["age", "gender"]
+    batch = next(iter(face_dataset(examples, batch_size=4, image_size=32)))
     images, labels = batch
     assert tuple(images.shape) == (4, 32, 32, 3)
     assert sorted(labels) == ["age", "gender"]

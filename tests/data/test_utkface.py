@@ -3,11 +3,13 @@ import os
 import numpy as np
 import pytest
 
-from keras_dmtl.data import image_file_dataset
+from keras_dmtl.data import BadInputError
 from keras_dmtl.data import parse_utkface_name
 from keras_dmtl.data import read_utkface
-from keras_dmtl.data import split_indices
+from keras_dmtl.data import split_examples
 from tests.conftest import shared_path
+from tests.conftest import write_bad_files
+from tests.conftest import write_image
 
 
 @pytest.mark.parametrize(
@@ -28,9 +30,9 @@ def test_parses_names_with_the_release_quirks(name, labels):
     "name, field",
     [
         ("39_1_20170116174525125.jpg.chip.jpg", "malformed"),
-        ("130_0_0_20170112215240346.jpg.chip.jpg", "age 130"),
-        ("30_2_0_20170112215240346.jpg.chip.jpg", "gender 2"),
-        ("30_0_7_20170112215240346.jpg.chip.jpg", "race 7"),
+        ("130_0_0_20170112215240346.jpg.chip.jpg", "field age 130"),
+        ("30_2_0_20170112215240346.jpg.chip.jpg", "field gender 2"),
+        ("30_0_7_20170112215240346.jpg.chip.jpg", "field race 7"),
         ("notes.txt", "malformed"),
     ],
 )
@@ -40,37 +42,76 @@ def test_bad_names_name_the_file_and_field(name, field):
     assert name in str(error.value)
 
 
-def test_reader_skips_and_counts_bad_names(tmp_path):
-    from PIL import Image
-
-    for name in ["20_0_1_1.jpg.chip.jpg", "30_1_2_2.jpg.chip.jpg", "bad.jpg"]:
-        Image.new("RGB", (20, 20), (200, 100, 50)).save(tmp_path / name)
-    index = read_utkface(str(tmp_path))
-    assert len(index.paths) == 2
-    assert index.labels["age"].tolist() == [20, 30]
-    assert [name for name, _ in index.skipped] == ["bad.jpg"]
-    assert "skipped 1" in index.summary()
-
-    data = image_file_dataset(index.paths, index.labels, 16, batch_size=2)
-    images, labels = next(iter(data))
-    assert tuple(images.shape) == (2, 16, 16, 3)
-    np.testing.assert_allclose(np.asarray(images)[0, 8, 8], [200, 100, 50],
-                               atol=2)
-    assert np.asarray(labels["race"]).tolist() == [1, 2]
+def make_folder(folder):
+    write_image(folder / "20_0_1_1.jpg.chip.jpg", color=(200, 100, 50))
+    write_image(folder / "30_1_2_2.jpg.chip.jpg", color=(50, 100, 200))
+    write_image(folder / "40_1_3_3.jpg.chip.jpg", color=(50, 200, 100))
+    # A byte-identical copy with other labels, as UTKFace ships them.
+    with open(folder / "40_1_3_3.jpg.chip.jpg", "rb") as file:
+        data = file.read()
+    with open(folder / "41_0_3_4.jpg.chip.jpg", "wb") as file:
+        file.write(data)
+    write_image(folder / "bad_name.jpg")
+    write_bad_files(folder, ["50_0_0_5.jpg.chip.jpg", "51_0_0_6.jpg.chip.jpg",
+                             "52_0_0_7.jpg.chip.jpg"])
 
 
-def test_split_is_deterministic_and_disjoint():
-    train, test = split_indices(100, 0.2, seed=1)
-    assert len(test) == 20 and not set(train) & set(test)
-    assert np.array_equal(test, split_indices(100, 0.2, seed=1)[1])
+def test_lenient_reader_skips_and_counts_every_bad_file(tmp_path):
+    make_folder(tmp_path)
+    examples = read_utkface(str(tmp_path))
+    assert len(examples) == 4
+    assert examples.labels["age"].tolist() == [20, 30, 40, 41]
+    assert examples.labels["age_group"].tolist() == [3, 4, 5, 5]
+    skipped = dict(examples.report.skipped)
+    assert set(os.path.basename(p) for p in skipped) == {
+        "bad_name.jpg", "50_0_0_5.jpg.chip.jpg", "51_0_0_6.jpg.chip.jpg",
+        "52_0_0_7.jpg.chip.jpg"}
+    summary = examples.summary()
+    assert "4 examples kept" in summary and "skipped 4" in summary
+    assert "empty file" in summary and "not a readable image" in summary
+    assert "1 groups of byte-identical files (2 files), 1 with different" \
+        in summary
 
 
+def test_strict_reader_names_the_bad_file(tmp_path):
+    make_folder(tmp_path)
+    with pytest.raises(BadInputError, match="bad_name.jpg: not a UTKFace"):
+        read_utkface(str(tmp_path), strict=True)
+    os.remove(tmp_path / "bad_name.jpg")
+    with pytest.raises(BadInputError, match="50_0_0_5.jpg.chip.jpg: empty"):
+        read_utkface(str(tmp_path), strict=True)
+
+
+def test_split_keeps_byte_identical_copies_together(tmp_path):
+    make_folder(tmp_path)
+    examples = read_utkface(str(tmp_path))
+    for seed in range(10):
+        train, test = split_examples(examples, 0.5, seed)
+        ages = [set(part.labels["age"]) for part in (train, test)]
+        assert any({40, 41} <= side for side in ages)
+        assert len(train) + len(test) == 4
+
+
+def test_configurable_age_groups(tmp_path):
+    make_folder(tmp_path)
+    examples = read_utkface(str(tmp_path), age_groups=[25, 35])
+    assert examples.labels["age_group"].tolist() == [0, 1, 2, 2]
+    assert examples.tasks[1].names == ["<25", "25-34", "35+"]
+
+
+@pytest.mark.shared
 def test_reads_the_shared_utkface_faces():
     directory = shared_path("data", "utkface")
-    index = read_utkface(directory)
-    # 18,911 files; the two names without a race field are skipped.
-    assert len(index.paths) == len(os.listdir(directory)) - 2 == 18909
-    assert sorted(name for name, _ in index.skipped) == [
+    examples = read_utkface(directory)
+    assert len(examples) == 18909
+    assert sorted(name for name, _ in examples.report.skipped) == [
         "39_1_20170116174525125.jpg.chip.jpg",
         "61_1_20170109150557335.jpg.chip.jpg",
     ]
+    assert "280 groups of byte-identical files (569 files)" in (
+        examples.summary())
+    train, test = split_examples(examples, 0.2, seed=0)
+    assert not set(train.content_ids) & set(test.content_ids)
+    assert abs(len(test) / len(examples) - 0.2) < 0.01
+    assert np.bincount(examples.labels["race"]).tolist() == [
+        8031, 3620, 2750, 3152, 1356]

@@ -1,0 +1,113 @@
+"""tf.data pipelines from `FaceExamples`."""
+
+import numpy as np
+
+from keras_dmtl.data.augmentation import face_augmentation
+
+
+def example_dataset(examples, task_names, image_size):
+    """An unbatched dataset of `(image, {task: label})` pairs.
+
+    Files are decoded in the graph (JPEG, PNG, BMP, GIF; grayscale becomes
+    RGB) and in-memory images are taken as they are; both are resized to
+    `image_size` with values kept in 0..255. Tasks the examples do not
+    annotate get -1 labels.
+    """
+    import tensorflow as tf
+
+    labels = examples.labels_for(task_names)
+    if examples.paths is not None:
+        def load(path, label):
+            data = tf.io.read_file(path)
+            image = tf.io.decode_image(data, channels=3,
+                                       expand_animations=False)
+            return _resize(image, image_size), label
+
+        data = tf.data.Dataset.from_tensor_slices((examples.paths, labels))
+        return data.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+
+    images = examples.images
+    if images.ndim == 3:
+        images = images[..., None]
+
+    def prepare(image, label):
+        if image.shape[-1] == 1:
+            image = tf.image.grayscale_to_rgb(image)
+        return _resize(image, image_size), label
+
+    data = tf.data.Dataset.from_tensor_slices((images, labels))
+    return data.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _resize(image, image_size):
+    import tensorflow as tf
+
+    image = tf.image.resize(image, (image_size, image_size))
+    image.set_shape((image_size, image_size, 3))
+    return image
+
+
+def batch_and_augment(data, batch_size, augment=False, seed=0):
+    """Batches a dataset and applies `face_augmentation` to the batches."""
+    import tensorflow as tf
+
+    data = data.batch(batch_size)
+    if augment:
+        layer = augment if callable(augment) else face_augmentation(seed=seed)
+        data = data.map(lambda x, y: (layer(x, training=True), y),
+                        num_parallel_calls=tf.data.AUTOTUNE)
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+def face_dataset(examples, task_names=None, image_size=224, batch_size=32,
+                 shuffle=False, augment=False, seed=0):
+    """A dataset of `(images, {task: label})` batches for `model.fit`.
+
+    Args:
+        examples: `FaceExamples` from a reader.
+        task_names: the model's task names; tasks the examples lack get -1.
+            Defaults to the examples' own tasks.
+        image_size: int, output height and width.
+        batch_size: int.
+        shuffle: reshuffle every epoch.
+        augment: False, True (`face_augmentation()`), or a layer to apply.
+        seed: int.
+    """
+    data = example_dataset(examples, task_names or examples.task_names,
+                           image_size)
+    if shuffle:
+        data = data.shuffle(min(len(examples), 20000), seed=seed,
+                            reshuffle_each_iteration=True)
+    return batch_and_augment(data, batch_size, augment, seed)
+
+
+def mixed_dataset(sources, task_names, image_size=224, batch_size=32,
+                  augment=False, seed=0):
+    """Mixes datasets whose labels do not overlap into one endless stream.
+
+    Each example comes from source i with probability `weights[i]` (after
+    normalising), so one batch may hold UTKFace faces labelled for age,
+    gender and race next to FER2013 faces labelled for expression; the
+    tasks a source does not annotate get -1 and drop out of those losses.
+    Pass `steps_per_epoch` to `fit`.
+
+    Args:
+        sources: list of `(FaceExamples, weight)` pairs.
+        task_names: the model's task names.
+        image_size, batch_size, augment, seed: as in `face_dataset`.
+    """
+    import tensorflow as tf
+
+    weights = np.array([w for _, w in sources], dtype="float64")
+    if weights.min() < 0 or weights.sum() <= 0:
+        raise ValueError(f"sampling weights must be >= 0, not all 0: {weights}")
+    streams = []
+    for index, (examples, _) in enumerate(sources):
+        data = example_dataset(examples, task_names, image_size)
+        data = data.shuffle(min(len(examples), 20000), seed=seed + index,
+                            reshuffle_each_iteration=True).repeat()
+        streams.append(data)
+    mixed = tf.data.Dataset.sample_from_datasets(
+        streams, weights=list(weights / weights.sum()), seed=seed
+    )
+    return batch_and_augment(mixed, batch_size, augment, seed)
