@@ -35,6 +35,9 @@ from keras_dmtl.data import SyntheticFaces  # noqa: E402
 from keras_dmtl.data import face_dataset  # noqa: E402
 from keras_dmtl.data import read_utkface  # noqa: E402
 from keras_dmtl.data import split_examples  # noqa: E402
+from keras_dmtl.training import format_results  # noqa: E402
+from keras_dmtl.training import make_optimizer  # noqa: E402
+from keras_dmtl.training import results_against_chance  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--data", help="UTKFace folder; synthetic faces if absent")
@@ -125,16 +128,10 @@ model = keras_dmtl.DMTLModel(
     image_size=args.image_size,
     shared_stages=args.shared_stages,
 )
-if args.optimizer == "sgd":
-    optimizer = keras.optimizers.SGD(
-        args.learning_rate, momentum=args.momentum,
-        weight_decay=args.weight_decay,
-    )
-else:  # Adam starts faster from random weights.
-    optimizer = keras.optimizers.AdamW(
-        args.learning_rate, weight_decay=args.weight_decay
-    )
-model.compile(optimizer=optimizer)
+model.compile(
+    optimizer=make_optimizer(args.optimizer, args.learning_rate,
+                             args.momentum, args.weight_decay)
+)
 
 """
 ## Training
@@ -159,15 +156,8 @@ frequent training class, and for age the training median.
 """
 
 metrics = model.evaluate(test_data, return_dict=True, verbose=0)
-results = {}
-print(f"\n{'task':<8}{'metric':<10}{'model':>10}{'chance':>10}")
-for task in tasks:
-    chance = task.chance_metrics(train.labels[task.name],
-                                 test.labels[task.name])
-    for metric, value in chance.items():
-        ours = float(metrics[f"{task.name}_{metric}"])
-        results[f"{task.name}_{metric}"] = {"model": ours, "chance": value}
-        print(f"{task.name:<8}{metric:<10}{ours:>10.4f}{value:>10.4f}")
+results = results_against_chance(metrics, tasks, train, test)
+print(format_results(results))
 results["task_weights"] = model.current_task_weights()
 print("task weights (beta):", results["task_weights"])
 

@@ -4,10 +4,7 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from tests.conftest import REPO
-from tests.conftest import shared_path
 
 
 def run(args, tmp_path):
@@ -47,16 +44,3 @@ def test_train_recipe_on_synthetic_faces_writes_a_run_folder(tmp_path):
     rows, metrics = check_run_folder(out)
     assert len(rows) == 2
     assert set(metrics["age_mae"]) == {"model", "chance"}
-
-
-@pytest.mark.shared
-def test_train_recipe_on_shared_utkface(tmp_path):
-    data = shared_path("data", "utkface")
-    weights = shared_path("weights",
-                          "mobilenet_v2_1.0_224_no_top_imagenet.weights.h5")
-    out = str(tmp_path / "run")
-    stdout = run(["train", "utkface", "--data", data, "--backbone",
-                  "mobilenet_v2", "--weights", weights, "--image-size", "64",
-                  "--limit", "160", "--epochs", "1", "--out", out], tmp_path)
-    assert "skipped 2 file name(s)" in stdout
-    check_run_folder(out)

@@ -1,0 +1,81 @@
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from keras_dmtl.data.adience import adience_image_path
+from tests.conftest import REPO
+from tests.conftest import shared_path
+from tests.conftest import write_image
+
+SMALL = ["--backbone", "mobilenet_v2_0.35", "--image-size", "32",
+         "--epochs", "1", "--batch-size", "8"]
+
+
+def run_recipe(name, *args):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "recipes", f"{name}.py"), *args],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=1200,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_utkface_fer_trains_one_model_on_two_label_sets(tmp_path):
+    out = str(tmp_path / "run")
+    stdout = run_recipe("utkface_fer", *SMALL, "--synthetic-size", "96",
+                        "--optimizer", "adam", "--out", out)
+    with open(os.path.join(out, "metrics.json")) as file:
+        metrics = json.load(file)
+    for key in ["age_mae", "gender_accuracy", "race_accuracy",
+                "expression_accuracy"]:
+        assert set(metrics[key]) == {"model", "chance"}
+    assert set(metrics["task_weights"]) == {"age", "gender", "race",
+                                            "expression"}
+    history = pd.read_csv(os.path.join(out, "history.csv"))
+    assert {"expression_loss", "age_loss", "expression_beta"} <= set(history)
+    assert "synthetic faces" in stdout
+
+
+def test_adience_recipe_reports_folds_and_their_spread(tmp_path):
+    header = ("user_id\toriginal_image\tface_id\tage\tgender\tx\ty\tdx\tdy\t"
+              "tilt_ang\tfiducial_yaw_angle\tfiducial_score\n")
+    ages = ["(0, 2)", "(25, 32)", "(60, 100)", "35"]
+    for k in range(5):
+        lines = [header]
+        for i in range(8):
+            user, face, image = f"user{k}_{i % 2}", str(i), f"{k}_{i}.jpg"
+            lines.append(f"{user}\t{image}\t{face}\t{ages[i % 4]}\t"
+                         f"{'mf'[i % 2]}\t0\t0\t1\t1\t0\t0\t50\n")
+            write_image(adience_image_path(str(tmp_path), user, face, image),
+                        color=(40 * (i % 4), 100, 200 - 40 * (i % 4)))
+        (tmp_path / f"fold_{k}_data.txt").write_text("".join(lines))
+    out = str(tmp_path / "run")
+    run_recipe("adience", "--data", str(tmp_path), "--folds", "0", "1",
+               *SMALL, "--out", out)
+    folds = pd.read_csv(os.path.join(out, "folds.csv"))
+    assert folds["fold"].tolist() == [0, 1]
+    assert {"age_group_accuracy", "age_group_mae", "gender_accuracy",
+            "gender_accuracy_chance"} <= set(folds)
+    with open(os.path.join(out, "summary.json")) as file:
+        summary = json.load(file)
+    assert set(summary["gender_accuracy"]) == {"mean", "std"}
+
+
+@pytest.mark.shared
+def test_utkface_recipe_on_the_shared_faces(tmp_path):
+    data = shared_path("data", "utkface")
+    weights = shared_path("weights",
+                          "mobilenet_v2_1.0_224_no_top_imagenet.weights.h5")
+    out = str(tmp_path / "run")
+    stdout = run_recipe("utkface", "--data", data, "--backbone",
+                        "mobilenet_v2", "--weights", weights, "--image-size",
+                        "64", "--limit", "160", "--epochs", "1", "--out", out)
+    assert "skipped 2" in stdout
+    assert "groups of byte-identical files" in stdout
+    with open(os.path.join(out, "metrics.json")) as file:
+        assert "race_accuracy" in json.load(file)
