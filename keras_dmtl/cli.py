@@ -19,6 +19,45 @@ def _train(args):
     runpy.run_path(recipe, run_name="__main__")
 
 
+def _evaluate(args):
+    from keras_dmtl.data.any_format import read_any
+    from keras_dmtl.evaluation.report import evaluate_model
+    from keras_dmtl.evaluation.report import load_dmtl_model
+
+    model = load_dmtl_model(args.model)
+    examples = read_any(args.data, model.tasks, args.format, args.split,
+                        args.fold, strict=args.strict)
+    print(examples.summary())
+    history = args.history
+    if history is None:
+        beside = os.path.join(os.path.dirname(os.path.abspath(args.model)),
+                              "history.csv")
+        history = beside if os.path.isfile(beside) else None
+    metrics = evaluate_model(model, examples, args.out, history=history,
+                             batch_size=args.batch_size,
+                             gradcam_faces=args.gradcam_faces)
+    print(metrics.to_string(index=False))
+    print(f"Report written to {os.path.join(args.out, 'report.md')} and "
+          "report.html")
+
+
+def _compare(args):
+    from keras_dmtl.evaluation.compare import compare_runs
+
+    runs, settings = compare_runs(args.runs)
+    print(runs.to_markdown(index=False, floatfmt=".4f"))
+    print()
+    print(settings.to_markdown(index=False, floatfmt=".4f"))
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        runs.to_csv(os.path.join(args.out, "runs.csv"), index=False)
+        settings.to_csv(os.path.join(args.out, "settings.csv"), index=False)
+        with open(os.path.join(args.out, "comparison.md"), "w") as file:
+            file.write(runs.to_markdown(index=False, floatfmt=".4f") + "\n\n"
+                       + settings.to_markdown(index=False, floatfmt=".4f")
+                       + "\n")
+
+
 def _info(args):
     import keras
     import tensorflow as tf
@@ -48,10 +87,37 @@ def main(argv=None):
                        help="recipe name in recipes/ (default: utkface)")
     train.add_argument("recipe_args", nargs=argparse.REMAINDER)
     train.set_defaults(run=_train)
+    evaluate = commands.add_parser(
+        "evaluate", help="metrics, figures and bias study of a model")
+    evaluate.add_argument("model", help="a .keras file of a DMTLModel")
+    evaluate.add_argument("--data", required=True,
+                          help="UTKFace/FER2013/Adience folder or CSV table "
+                               "(such as a run's test_set.csv)")
+    evaluate.add_argument("--format", default="auto",
+                          choices=["auto", "utkface", "fer2013", "adience",
+                                   "table"])
+    evaluate.add_argument("--split", default="test", help="FER2013 split")
+    evaluate.add_argument("--fold", type=int, default=0, help="Adience fold")
+    evaluate.add_argument("--history", help="history.csv of the run (default:"
+                                            " the one beside the model)")
+    evaluate.add_argument("--batch-size", type=int, default=32)
+    evaluate.add_argument("--gradcam-faces", type=int, default=6)
+    evaluate.add_argument("--strict", action="store_true",
+                          help="fail on bad input instead of skipping it")
+    evaluate.add_argument("--out", required=True, help="report folder")
+    evaluate.set_defaults(run=_evaluate)
+    compare = commands.add_parser("compare",
+                                  help="one table of several runs' metrics")
+    compare.add_argument("runs", nargs="+", help="run folders")
+    compare.add_argument("--out", help="folder for runs.csv and settings.csv")
+    compare.set_defaults(run=_compare)
     info = commands.add_parser("info", help="print versions and backbones")
     info.set_defaults(run=_info)
     args = parser.parse_args(argv)
-    args.run(args)
+    try:
+        args.run(args)
+    except (FileNotFoundError, ValueError) as error:
+        sys.exit(f"keras-dmtl {args.command}: {error}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import pandas as pd  # noqa: E402
 import keras_dmtl  # noqa: E402
 from keras_dmtl.data import adience_folds  # noqa: E402
 from keras_dmtl.data import face_dataset  # noqa: E402
+from keras_dmtl.training import add_training_arguments  # noqa: E402
 from keras_dmtl.training import make_optimizer  # noqa: E402
 from keras_dmtl.training import results_against_chance  # noqa: E402
 
@@ -33,18 +34,7 @@ parser.add_argument("--data", required=True,
                     help="folder with the fold files (and aligned/)")
 parser.add_argument("--images", help="folder holding aligned/ (default --data)")
 parser.add_argument("--folds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-parser.add_argument("--backbone", default="efficientnet_b0",
-                    choices=keras_dmtl.BACKBONES)
-parser.add_argument("--weights", help="backbone weights file (no top)")
-parser.add_argument("--image-size", type=int, default=224)
-parser.add_argument("--epochs", type=int, default=80)
-parser.add_argument("--batch-size", type=int, default=32)
-parser.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"])
-parser.add_argument("--learning-rate", type=float, default=1e-3)
-parser.add_argument("--momentum", type=float, default=0.9)
-parser.add_argument("--weight-decay", type=float, default=5e-4)
-parser.add_argument("--seed", type=int, default=0)
-parser.add_argument("--out", default="runs/adience")
+add_training_arguments(parser, out="runs/adience")  # the paper's defaults
 args = parser.parse_args()
 os.makedirs(args.out, exist_ok=True)
 

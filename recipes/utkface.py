@@ -15,12 +15,13 @@ runs anywhere. On real faces:
         --weights ../shared/weights/mobilenet_v2_1.0_224_no_top_imagenet.weights.h5
 
 The run folder (`--out`) gets the model (`model.keras`), the per-epoch
-history of every task's loss, metrics and beta (`history.csv`), and the
-final test metrics beside chance levels (`metrics.json`).
+history of every task's loss, metrics and beta (`history.csv`), the final
+test metrics beside chance levels (`metrics.json`), the settings
+(`run.json`) and, for real data, the held-out faces (`test_set.csv`) for
+`keras-dmtl evaluate`.
 """
 
 import argparse
-import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
@@ -35,24 +36,15 @@ from keras_dmtl.data import SyntheticFaces  # noqa: E402
 from keras_dmtl.data import face_dataset  # noqa: E402
 from keras_dmtl.data import read_utkface  # noqa: E402
 from keras_dmtl.data import split_examples  # noqa: E402
-from keras_dmtl.training import format_results  # noqa: E402
+from keras_dmtl.training import add_training_arguments  # noqa: E402
 from keras_dmtl.training import make_optimizer  # noqa: E402
 from keras_dmtl.training import results_against_chance  # noqa: E402
+from keras_dmtl.training import save_run  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--data", help="UTKFace folder; synthetic faces if absent")
-parser.add_argument("--backbone", default="efficientnet_b0",
-                    choices=keras_dmtl.BACKBONES)
-parser.add_argument("--weights", help="backbone weights file (no top)")
-parser.add_argument("--image-size", type=int, default=224)
 parser.add_argument("--shared-stages", type=int, default=None,
                     help="backbone stages shared by all tasks (default: all)")
-parser.add_argument("--epochs", type=int, default=80)
-parser.add_argument("--batch-size", type=int, default=32)
-parser.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"])
-parser.add_argument("--learning-rate", type=float, default=1e-3)
-parser.add_argument("--momentum", type=float, default=0.9)
-parser.add_argument("--weight-decay", type=float, default=5e-4)
 parser.add_argument("--test-fraction", type=float, default=0.2)
 parser.add_argument("--limit", type=int,
                     help="use only this many faces, drawn at random")
@@ -60,8 +52,7 @@ parser.add_argument("--no-augment", action="store_true",
                     help="no flips, rotations, zooms or contrast changes "
                          "(real data only; synthetic faces vary already)")
 parser.add_argument("--synthetic-size", type=int, default=3000)
-parser.add_argument("--seed", type=int, default=0)
-parser.add_argument("--out", default="runs/utkface")
+add_training_arguments(parser, out="runs/utkface")  # the paper's defaults
 args = parser.parse_args()
 keras.utils.set_random_seed(args.seed)
 os.makedirs(args.out, exist_ok=True)
@@ -103,10 +94,12 @@ if args.limit:
 
 """
 Byte-identical copies of a face stay on one side of the split, so no test
-face was seen in training.
+face was seen in training. The test faces are listed in `test_set.csv`.
 """
 
 train, test = split_examples(examples, args.test_fraction, args.seed)
+if args.data:  # for `keras-dmtl evaluate MODEL --data test_set.csv`
+    test.to_csv(os.path.join(args.out, "test_set.csv"))
 augment = bool(args.data) and not args.no_augment
 train_data = face_dataset(train, names, args.image_size, args.batch_size,
                           shuffle=True, augment=augment, seed=args.seed)
@@ -156,12 +149,5 @@ frequent training class, and for age the training median.
 """
 
 metrics = model.evaluate(test_data, return_dict=True, verbose=0)
-results = results_against_chance(metrics, tasks, train, test)
-print(format_results(results))
-results["task_weights"] = model.current_task_weights()
-print("task weights (beta):", results["task_weights"])
-
-with open(os.path.join(args.out, "metrics.json"), "w") as file:
-    json.dump(results, file, indent=2)
-model.save(os.path.join(args.out, "model.keras"))
-print(f"Saved the model, history.csv and metrics.json in {args.out}")
+save_run(model, results_against_chance(metrics, tasks, train, test), args.out,
+         config=vars(args))

@@ -14,7 +14,6 @@ With neither folder, both halves come from the built-in synthetic faces.
 """
 
 import argparse
-import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
@@ -28,28 +27,18 @@ from keras_dmtl.data import mixed_dataset  # noqa: E402
 from keras_dmtl.data import read_fer2013  # noqa: E402
 from keras_dmtl.data import read_utkface  # noqa: E402
 from keras_dmtl.data import split_examples  # noqa: E402
-from keras_dmtl.training import format_results  # noqa: E402
+from keras_dmtl.training import add_training_arguments  # noqa: E402
 from keras_dmtl.training import make_optimizer  # noqa: E402
 from keras_dmtl.training import results_against_chance  # noqa: E402
+from keras_dmtl.training import save_run  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--utkface", help="UTKFace folder")
 parser.add_argument("--fer2013", help="FER2013 folder with train/ and test/")
 parser.add_argument("--fer-share", type=float, default=0.5,
                     help="share of FER2013 faces in each batch")
-parser.add_argument("--backbone", default="efficientnet_b0",
-                    choices=keras_dmtl.BACKBONES)
-parser.add_argument("--weights", help="backbone weights file (no top)")
-parser.add_argument("--image-size", type=int, default=224)
-parser.add_argument("--epochs", type=int, default=80)
-parser.add_argument("--batch-size", type=int, default=32)
-parser.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"])
-parser.add_argument("--learning-rate", type=float, default=1e-3)
-parser.add_argument("--momentum", type=float, default=0.9)
-parser.add_argument("--weight-decay", type=float, default=5e-4)
 parser.add_argument("--synthetic-size", type=int, default=3000)
-parser.add_argument("--seed", type=int, default=0)
-parser.add_argument("--out", default="runs/utkface_fer")
+add_training_arguments(parser, out="runs/utkface_fer")  # the paper's defaults
 args = parser.parse_args()
 keras.utils.set_random_seed(args.seed)
 os.makedirs(args.out, exist_ok=True)
@@ -110,10 +99,4 @@ for train, test in ((utk_train, utk_test), (fer_train, fer_test)):
     )
     own = [task for task in tasks if task.name in test.task_names]
     results.update(results_against_chance(metrics, own, train, test))
-print(format_results(results))
-results["task_weights"] = model.current_task_weights()
-print("task weights (beta):", results["task_weights"])
-with open(os.path.join(args.out, "metrics.json"), "w") as file:
-    json.dump(results, file, indent=2)
-model.save(os.path.join(args.out, "model.keras"))
-print(f"Saved the model, history.csv and metrics.json in {args.out}")
+save_run(model, results, args.out, config=vars(args))

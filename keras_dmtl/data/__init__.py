@@ -25,3 +25,5 @@ from keras_dmtl.data.utkface import UTKFACE_AGE_GROUPS
 from keras_dmtl.data.utkface import parse_utkface_name
 from keras_dmtl.data.utkface import read_utkface
 from keras_dmtl.data.utkface import utkface_tasks
+from keras_dmtl.data.any_format import detect_format
+from keras_dmtl.data.any_format import read_any

@@ -1,5 +1,7 @@
 """A labelled set of face images, as the readers return it."""
 
+import os
+
 import numpy as np
 
 from keras_dmtl.labels import MISSING_LABEL
@@ -82,6 +84,25 @@ class FaceExamples:
             )
             for name in task_names
         }
+
+    def to_csv(self, path, image_column="image"):
+        """Writes the image paths and labels as a CSV `read_table` reads.
+
+        Labels are written as indices (-1 left blank), rank values for
+        ordinal tasks with `ranks`.
+        """
+        import pandas as pd
+
+        if self.paths is None:
+            raise ValueError(f"{self.source}: in-memory images have no paths "
+                             "to write")
+        frame = pd.DataFrame({image_column: [os.path.abspath(p)
+                                             for p in self.paths]})
+        for name, values in self.labels.items():
+            frame[name] = [None if v == MISSING_LABEL else int(v)
+                           for v in values]
+            frame[name] = frame[name].astype("Int64")
+        frame.to_csv(path, index=False)
 
     def summary(self):
         return self.report.summary() if self.report else (

@@ -68,8 +68,8 @@ class SyntheticFaces:
     background, lighting and noise vary at random, so no single pixel gives
     a label away. Images are deterministic under the seed.
 
-    Labels: `age` (0..116 years), `age_group` (group index of `age` for the
-    cut points 3, 10, ..., 70), `gender`, `race`, `expression` (class
+    Labels: `age` (0..116 years), `age_group` (the same ages, for the
+    task with cut points 3, 10, ..., 70), `gender`, `race`, `expression` (class
     indices), `action_units` (`(n, 8)` of 0/1) and `valence`, `arousal`
     (floats in [-1, 1]).
 
@@ -132,9 +132,7 @@ def _draw_labels(rng, n):
     arousal = np.array([0.7, 0.3, 0.8, 0.5, -0.4, 0.9, -0.2])[expression]
     return {
         "age": age,
-        "age_group": np.searchsorted(
-            [3, 10, 20, 30, 40, 50, 60, 70], age, side="right"
-        ).astype("int32"),
+        "age_group": age,  # a cut-point task's labels are raw ages
         "gender": rng.integers(0, 2, n).astype("int32"),
         "race": rng.integers(0, len(RACES), n).astype("int32"),
         "expression": expression,

@@ -104,7 +104,8 @@ def read_utkface(directory, age_groups=UTKFACE_AGE_GROUPS, strict=False,
         "UTKFace", tasks,
         {
             "age": labels[:, 0],
-            "age_group": tasks[1].label_index(labels[:, 0]),
+            # A cut-point task takes raw values: its group follows.
+            "age_group": labels[:, 0],
             "gender": labels[:, 1],
             "race": labels[:, 2],
         },

@@ -173,6 +173,11 @@ class DMTLModel(keras.Model):
             TaskWeight(name=f"{name}_beta") for name in names
         ]
         self.task_losses = {}
+        # The branch (and its `<branch>_pool` layer) each task's head reads.
+        self.task_branches = {
+            task.name: group for group, members in groups.items()
+            for task in members
+        }
 
     @property
     def task_names(self):

@@ -31,3 +31,28 @@ def format_results(results):
     for name, row in results.items():
         lines.append(f"{name:<22}{row['model']:>10.4f}{row['chance']:>10.4f}")
     return "\n".join(lines)
+
+
+def save_run(model, results, out, config=None):
+    """Prints the results and task weights; writes metrics.json, model.keras.
+
+    Args:
+        model: the trained `DMTLModel`.
+        results: dict from `results_against_chance`.
+        out: the run folder.
+        config: optional dict of the run's settings, written to run.json.
+    """
+    import json
+    import os
+
+    print(format_results(results))
+    results = dict(results, task_weights=model.current_task_weights())
+    print("task weights (beta):", {k: round(v, 4) for k, v in
+                                   results["task_weights"].items()})
+    with open(os.path.join(out, "metrics.json"), "w") as file:
+        json.dump(results, file, indent=2)
+    if config is not None:
+        with open(os.path.join(out, "run.json"), "w") as file:
+            json.dump(config, file, indent=2)
+    model.save(os.path.join(out, "model.keras"))
+    print(f"Saved the model, history.csv and metrics.json in {out}")

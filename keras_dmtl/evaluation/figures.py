@@ -1,0 +1,99 @@
+"""The report's figures, drawn with matplotlib (no display needed)."""
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def cumulative_score_figure(scores, path):
+    """CS(i) against i for each ordinal task (the paper's Figure 4)."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for name, values in scores.items():
+        axis.plot(range(len(values)), values, marker="o", label=name)
+    axis.set_xlabel("error level i (label units)")
+    axis.set_ylabel("cumulative score CS(i)")
+    axis.set_ylim(0, 1)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def confusion_figure(counts, normalised, names, title, path):
+    """Counts and row-normalised confusion matrices side by side."""
+    plt = _pyplot()
+    size = max(4, 0.45 * len(names) + 2)
+    figure, axes = plt.subplots(1, 2, figsize=(2 * size, size))
+    for axis, matrix, label in ((axes[0], counts, "counts"),
+                                (axes[1], normalised, "row-normalised")):
+        axis.imshow(matrix, cmap="Blues")
+        axis.set_title(f"{title}: {label}")
+        axis.set_xticks(range(len(names)), names, rotation=60, ha="right")
+        axis.set_yticks(range(len(names)), names)
+        axis.set_xlabel("predicted")
+        axis.set_ylabel("labelled")
+        if len(names) <= 12:
+            for (i, j), value in np.ndenumerate(matrix):
+                text = f"{value:.2f}" if label != "counts" else str(int(value))
+                axis.text(j, i, text, ha="center", va="center", fontsize=7,
+                          color="white" if value > matrix.max() / 2 else "black")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def task_weight_figure(history, path):
+    """beta of every task per epoch (the paper's Figure 3)."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(6, 4))
+    columns = [c for c in history.columns
+               if c.endswith("_beta") and not c.startswith("val_")]
+    epochs = history["epoch"] + 1 if "epoch" in history else history.index + 1
+    for column in columns:
+        axis.plot(epochs, history[column], marker=".",
+                  label=column[: -len("_beta")])
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("task weight beta")
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def grad_cam_figure(images, maps, captions, task_names, path):
+    """A grid of faces (rows) by task heads (columns), maps overlaid.
+
+    Args:
+        images: array `(n, h, w, 3)` of 0..255 RGB.
+        maps: dict from task name to `(n, h, w)` maps in 0..1.
+        captions: dict from task name to a list of n captions.
+        task_names: column order.
+        path: output PNG.
+    """
+    plt = _pyplot()
+    rows, cols = len(images), len(task_names) + 1
+    figure, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 2.4 * rows),
+                                squeeze=False)
+    for i, image in enumerate(np.asarray(images, "float32") / 255.0):
+        axes[i, 0].imshow(np.clip(image, 0, 1))
+        axes[i, 0].set_title("face", fontsize=8)
+        for j, name in enumerate(task_names, start=1):
+            axes[i, j].imshow(np.clip(image, 0, 1))
+            axes[i, j].imshow(maps[name][i], cmap="jet", alpha=0.45,
+                              vmin=0, vmax=1)
+            axes[i, j].set_title(f"{name}: {captions[name][i]}", fontsize=7)
+    for axis in axes.flat:
+        axis.axis("off")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)

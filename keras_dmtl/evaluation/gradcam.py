@@ -1,0 +1,44 @@
+"""Grad-CAM heat maps for every task head of a DMTL model."""
+
+import keras
+import numpy as np
+
+from keras_dmtl.tasks.ordinal_task import OrdinalTask
+
+
+def grad_cam(model, images, task_name):
+    """Where in each image a task head looks (Selvaraju et al. 2017).
+
+    The gradient of the head's score with respect to the last feature map
+    its branch pools is averaged per channel; the channels weighted by it
+    and summed, with negatives set to zero, give the map. The score is the
+    logit of the predicted class (nominal) or the sum of the threshold
+    logits (ordinal: it grows with the predicted rank). Gradients use
+    TensorFlow, like the rest of the evaluation code.
+
+    Args:
+        model: a `DMTLModel`.
+        images: array `(n, size, size, 3)` of RGB values in 0..255.
+        task_name: the task whose head to explain.
+
+    Returns:
+        Array `(n, size, size)` of maps scaled to 0..1 per image.
+    """
+    import tensorflow as tf
+
+    task = next(t for t in model.tasks if t.name == task_name)
+    pool = model.get_layer(f"{model.task_branches[task_name]}_pool")
+    explainer = keras.Model(model.input, [pool.input, model.output[task_name]])
+    images = tf.convert_to_tensor(np.asarray(images, "float32"))
+    with tf.GradientTape() as tape:
+        features, output = explainer(images, training=False)
+        if isinstance(task, OrdinalTask):
+            score = tf.reduce_sum(output, axis=-1)
+        else:
+            score = tf.reduce_max(output, axis=-1)
+    gradients = tape.gradient(score, features)
+    weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
+    maps = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))[..., None]
+    maps = tf.image.resize(maps, images.shape[1:3])[..., 0].numpy()
+    peak = maps.max(axis=(1, 2), keepdims=True)
+    return np.divide(maps, peak, out=np.zeros_like(maps), where=peak > 0)

@@ -1,0 +1,32 @@
+"""The command-line arguments every training recipe shares."""
+
+from keras_dmtl.models.backbones import BACKBONES
+
+
+def add_training_arguments(parser, out):
+    """Adds the model and optimizer arguments, with DMTL's defaults.
+
+    `--backbone` (EfficientNetB0), `--weights`, `--image-size` (224),
+    `--epochs` (80), `--batch-size` (32), `--optimizer` (SGD),
+    `--learning-rate` (1e-3), `--momentum` (0.9), `--weight-decay` (5e-4),
+    `--seed` and `--out`.
+
+    Args:
+        parser: an `argparse.ArgumentParser`.
+        out: the default run folder.
+    """
+    parser.add_argument("--backbone", default="efficientnet_b0",
+                        choices=BACKBONES)
+    parser.add_argument("--weights", help="backbone weights file (no top)")
+    parser.add_argument("--image-size", type=int, default=224)
+    parser.add_argument("--epochs", type=int, default=80)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"],
+                        help="sgd (the paper's) or adam (AdamW: faster from "
+                             "random weights)")
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--momentum", type=float, default=0.9)
+    parser.add_argument("--weight-decay", type=float, default=5e-4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=out, help="run folder")
+    return parser
