@@ -54,11 +54,11 @@ def timed(function):
     return time.perf_counter() - start
 
 
-# Warm up both paths (tracing), then alternate twice and keep the best.
+# Warm up both paths (tracing), then alternate four times; keep the best.
 model.predict(stream().take(2).map(lambda x, y: x), verbose=0)
 collect_predictions(model, stream().take(2))
 predict_s, collect_s = [], []
-for _ in range(2):
+for _ in range(4):
     predict_s.append(timed(lambda: model.predict(
         stream().map(lambda x, y: x), verbose=0)))
     collect_s.append(timed(lambda: collect_predictions(model, stream())))

@@ -79,3 +79,30 @@ def test_utkface_recipe_on_the_shared_faces(tmp_path):
     assert "groups of byte-identical files" in stdout
     with open(os.path.join(out, "metrics.json")) as file:
         assert "race_accuracy" in json.load(file)
+
+
+def test_tune_weights_writes_table_iv_and_resumes(tmp_path):
+    out = str(tmp_path / "tune")
+    args = ["--synthetic-size", "80", *SMALL, "--trials", "2", "--seeds", "1",
+            "--optimizer", "adam", "--out", out]
+    run_recipe("tune_weights", *args)
+    table = pd.read_csv(os.path.join(out, "table_iv.csv"))
+    assert table["method"].tolist() == [
+        "manual_best", "uncertainty", "uncertainty_age_as_classes",
+        "single_age", "single_gender", "single_race"]
+    assert " ± " in table.loc[0, "gender_accuracy"]
+    with open(os.path.join(out, "runs", "uncertainty_seed0",
+                           "metrics.json")) as file:
+        assert set(json.load(file)) >= {"age_mae", "gender_accuracy",
+                                        "combined_score"}
+    # Interrupted after the search and one run: the rerun trains only the
+    # missing runs and repeats no trial.
+    import shutil
+
+    shutil.rmtree(os.path.join(out, "runs", "single_race_seed0"))
+    trials = sorted(os.listdir(os.path.join(out, "search")))
+    stdout = run_recipe("tune_weights", *args)
+    assert stdout.count("finished before, skipped") == 5
+    assert "Training single_race, seed 0" in stdout
+    assert "Training uncertainty," not in stdout
+    assert sorted(os.listdir(os.path.join(out, "search"))) == trials

@@ -31,14 +31,17 @@ def cumulative_score_figure(scores, path):
 def confusion_figure(counts, normalised, names, title, path):
     """Counts and row-normalised confusion matrices side by side."""
     plt = _pyplot()
-    size = max(4, 0.45 * len(names) + 2)
+    size = min(9, max(4, 0.45 * len(names) + 2))
+    step = max(1, -(-len(names) // 24))  # at most ~24 tick labels
+    ticks = list(range(0, len(names), step))
     figure, axes = plt.subplots(1, 2, figsize=(2 * size, size))
     for axis, matrix, label in ((axes[0], counts, "counts"),
                                 (axes[1], normalised, "row-normalised")):
         axis.imshow(matrix, cmap="Blues")
         axis.set_title(f"{title}: {label}")
-        axis.set_xticks(range(len(names)), names, rotation=60, ha="right")
-        axis.set_yticks(range(len(names)), names)
+        axis.set_xticks(ticks, [names[i] for i in ticks], rotation=60,
+                        ha="right")
+        axis.set_yticks(ticks, [names[i] for i in ticks])
         axis.set_xlabel("predicted")
         axis.set_ylabel("labelled")
         if len(names) <= 12:
@@ -53,6 +56,8 @@ def confusion_figure(counts, normalised, names, title, path):
 
 def task_weight_figure(history, path):
     """beta of every task per epoch (the paper's Figure 3)."""
+    from matplotlib.ticker import MaxNLocator
+
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(6, 4))
     columns = [c for c in history.columns
@@ -62,6 +67,7 @@ def task_weight_figure(history, path):
         axis.plot(epochs, history[column], marker=".",
                   label=column[: -len("_beta")])
     axis.set_xlabel("epoch")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_ylabel("task weight beta")
     axis.grid(alpha=0.3)
     axis.legend()

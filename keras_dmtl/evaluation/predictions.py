@@ -14,8 +14,9 @@ class TaskPredictions:
         labels: int array of labels as given (-1 for not annotated).
         true_index: class or rank index of each label (-1 if missing).
         pred_index: predicted class or rank index.
-        true_value, pred_value: for ordinal tasks, the rank values (years);
-            None for nominal tasks.
+        true_value, pred_value: rank values (years) for ordinal tasks, and
+            for nominal tasks whose class names are all numbers (ages as
+            plain classes); else None.
         probabilities: for nominal tasks, `(n, classes)`; else None.
     """
 
@@ -35,6 +36,11 @@ class TaskPredictions:
         else:
             self.true_index = self.labels
             self.pred_value = self.true_value = None
+            values = _numeric(task.classes)
+            if values is not None:  # such as ages as plain classes
+                self.pred_value = values[self.pred_index]
+                self.true_value = np.where(
+                    annotated, values[np.maximum(self.labels, 0)], np.nan)
             logits = np.asarray(outputs, "float64")
             logits = logits - logits.max(-1, keepdims=True)
             probs = np.exp(logits)
@@ -43,6 +49,13 @@ class TaskPredictions:
     @property
     def annotated(self):
         return self.labels != MISSING_LABEL
+
+
+def _numeric(names):
+    try:
+        return np.array([float(name) for name in names])
+    except ValueError:
+        return None
 
 
 def collect_predictions(model, dataset, tasks=None):

@@ -75,6 +75,10 @@ def task_tables(predictions, group_cut_points=DEFAULT_GROUPS, max_error=10):
         else:
             row.update(nominal_scores(p.true_index[mask], p.pred_index[mask],
                                       p.task.num_classes))
+            if p.pred_value is not None:  # numeric classes: errors too
+                errors = p.pred_value[mask] - p.true_value[mask]
+                row.update(mae=float(np.mean(np.abs(errors))),
+                           mse=float(np.mean(errors ** 2)))
             names = p.task.classes
         counts = confusion_matrix(p.true_index[mask], p.pred_index[mask],
                                   len(names))
@@ -215,18 +219,22 @@ def _write_report(model, examples, predictions, work, history,
                              "task_weights.png"))
 
     if gradcam_faces:
-        sample = examples.subset(range(min(gradcam_faces, len(examples))))
+        # Faces spread over the data, not only the first few files.
+        sample = examples.subset(np.unique(np.linspace(
+            0, len(examples) - 1, gradcam_faces).astype(int)))
         from keras_dmtl.data.pipeline import face_dataset
 
         images = np.concatenate([np.asarray(x) for x, _ in face_dataset(
             sample, sample.task_names, model.image_size, 64)])
         maps, captions = {}, {}
+        rows = np.unique(np.linspace(0, len(examples) - 1,
+                                     gradcam_faces).astype(int))
         for name, p in predictions.items():
             maps[name] = grad_cam(model, images, name)
             captions[name] = [
                 f"{_answer(p, p.pred_index[i])} / "
                 f"{_answer(p, p.true_index[i]) if p.annotated[i] else '-'}"
-                for i in range(len(images))]
+                for i in rows]
         grad_cam_figure(images, maps, captions, list(predictions),
                         os.path.join(work, "grad_cam.png"))
         sections.append(("Grad-CAM per task head (predicted / labelled)",

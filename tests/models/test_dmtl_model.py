@@ -157,6 +157,13 @@ def test_efficientnet_is_the_default_backbone():
                for layer in model.get_layer("trunk").layers)
 
 
+def test_mobilenet_batch_norm_follows_fine_tuning():
+    model = small_model()
+    norms = [layer for layer in model.get_layer("trunk")._flatten_layers()
+             if isinstance(layer, keras.layers.BatchNormalization)]
+    assert norms and all(layer.momentum == 0.99 for layer in norms)
+
+
 def test_uint8_images_are_accepted(faces):
     model = small_model()
     out_uint8 = model.predict(faces.images[:2], verbose=0)

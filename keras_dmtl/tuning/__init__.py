@@ -1,0 +1,5 @@
+from keras_dmtl.tuning.combined_score import CombinedScore
+from keras_dmtl.tuning.combined_score import chance_levels
+from keras_dmtl.tuning.combined_score import combined_score
+from keras_dmtl.tuning.combined_score import task_skill
+from keras_dmtl.tuning.manual_weight_hypermodel import ManualWeightHyperModel
