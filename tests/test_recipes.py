@@ -81,6 +81,7 @@ def test_utkface_recipe_on_the_shared_faces(tmp_path):
         assert "race_accuracy" in json.load(file)
 
 
+@pytest.mark.slow
 def test_tune_weights_writes_table_iv_and_resumes(tmp_path):
     out = str(tmp_path / "tune")
     args = ["--synthetic-size", "80", *SMALL, "--trials", "2", "--seeds", "1",

@@ -139,6 +139,8 @@ class UncertaintyWeighting(keras.layers.Layer):
         if self.mode == FIXED:
             weights = ops.convert_to_tensor(self.fixed_weights, "float32")
             return weights / ops.sum(weights)
+        if len(self.task_names) == 1:
+            return ops.ones((1,), "float32")
         return ops.softmax(-ops.convert_to_tensor(self.log_variance), axis=-1)
 
     def compute_output_shape(self, input_shape):

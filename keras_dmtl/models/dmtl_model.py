@@ -207,6 +207,18 @@ class DMTLModel(keras.Model):
         }
         if metrics is None:
             metrics = {task.name: task.metrics() for task in self.tasks}
+        if len(self.tasks) == 1:
+            # Keras prefixes metric names with the output's name only when
+            # there are several outputs; keep `<task>_<metric>` regardless.
+            name = self.tasks[0].name
+            metrics = {
+                name: [
+                    type(m).from_config({**m.get_config(),
+                                         "name": f"{name}_{m.name}"})
+                    if not m.name.startswith(f"{name}_") else m
+                    for m in metrics.get(name, [])
+                ]
+            }
         super().compile(optimizer=optimizer, loss=None, metrics=metrics, **kwargs)
         if getattr(self.optimizer, "weight_decay", None):
             self.optimizer.exclude_from_weight_decay(

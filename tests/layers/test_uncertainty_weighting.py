@@ -50,6 +50,12 @@ def test_learns_the_optimum_log_of_twice_the_loss():
     )
 
 
+def test_one_task_has_weight_one():
+    layer = UncertaintyWeighting(["a"])
+    layer.build()
+    np.testing.assert_allclose(np.asarray(layer.task_weights()), [1.0])
+
+
 def test_total_goes_negative_for_small_losses():
     layer = UncertaintyWeighting(["a"])
     layer.build()

@@ -219,6 +219,16 @@ def test_labels_without_a_task_fail_before_training(faces):
                   verbose=0)
 
 
+def test_a_single_task_model_logs_task_prefixed_names(faces):
+    model = keras_dmtl.DMTLModel(synthetic_tasks(("age",)), backbone=BACKBONE,
+                                 image_size=SIZE)
+    model.compile(optimizer="sgd")
+    history = model.fit(faces.images[:16], {"age": faces.labels["age"][:16]},
+                        validation_split=0.5, verbose=0)
+    assert {"age_accuracy", "age_mae", "age_loss", "age_beta",
+            "val_age_mae"} <= set(history.history)
+
+
 def test_duplicate_task_names_are_rejected():
     with pytest.raises(ValueError, match="unique"):
         keras_dmtl.DMTLModel([keras_dmtl.NominalTask("a", 2)] * 2,
