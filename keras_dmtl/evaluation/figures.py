@@ -12,6 +12,12 @@ def _pyplot():
     return plt
 
 
+def _save(plt, figure, path, dpi=100):
+    figure.tight_layout()
+    figure.savefig(path, dpi=dpi)
+    plt.close(figure)
+
+
 def cumulative_score_figure(scores, path):
     """CS(i) against i for each ordinal task (the paper's Figure 4)."""
     plt = _pyplot()
@@ -23,9 +29,7 @@ def cumulative_score_figure(scores, path):
     axis.set_ylim(0, 1)
     axis.grid(alpha=0.3)
     axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    _save(plt, figure, path)
 
 
 def confusion_figure(counts, normalised, names, title, path):
@@ -49,9 +53,7 @@ def confusion_figure(counts, normalised, names, title, path):
                 text = f"{value:.2f}" if label != "counts" else str(int(value))
                 axis.text(j, i, text, ha="center", va="center", fontsize=7,
                           color="white" if value > matrix.max() / 2 else "black")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    _save(plt, figure, path)
 
 
 def task_weight_figure(history, path):
@@ -71,9 +73,7 @@ def task_weight_figure(history, path):
     axis.set_ylabel("task weight beta")
     axis.grid(alpha=0.3)
     axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    _save(plt, figure, path)
 
 
 def grad_cam_figure(images, maps, captions, task_names, path):
@@ -100,6 +100,4 @@ def grad_cam_figure(images, maps, captions, task_names, path):
             axes[i, j].set_title(f"{name}: {captions[name][i]}", fontsize=7)
     for axis in axes.flat:
         axis.axis("off")
-    figure.tight_layout()
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
+    _save(plt, figure, path, dpi=90)

@@ -72,3 +72,24 @@ def test_search_reports_the_combined_score_and_resumes(data, tmp_path):
     assert len(all_trials) == 3
     for trial_id, values in done.items():
         assert all_trials[trial_id].hyperparameters.values == values
+
+
+@pytest.mark.parametrize("kind", ["bayesian", "hyperband"])
+def test_bayesian_optimisation_and_hyperband_run_it_too(kind, data, tmp_path):
+    tasks, chance, train, valid = data
+    hypermodel = ManualWeightHyperModel(tasks, chance, optimizer="adam",
+                                        **SMALL)
+    objective = keras_tuner.Objective("val_combined_score", "max")
+    if kind == "bayesian":
+        tuner = keras_tuner.BayesianOptimization(
+            hypermodel, objective=objective, max_trials=2,
+            directory=str(tmp_path), project_name=kind, seed=0)
+    else:
+        tuner = keras_tuner.Hyperband(
+            hypermodel, objective=objective, max_epochs=2, factor=2,
+            hyperband_iterations=1, directory=str(tmp_path),
+            project_name=kind, seed=0)
+    tuner.search(train, validation_data=valid, epochs=2, verbose=0)
+    best = tuner.oracle.get_best_trials(1)[0]
+    assert np.isfinite(best.metrics.get_best_value("val_combined_score"))
+    assert set(best.hyperparameters.values) >= {"weight_age", "weight_gender"}
