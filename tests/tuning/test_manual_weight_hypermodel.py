@@ -74,6 +74,7 @@ def test_search_reports_the_combined_score_and_resumes(data, tmp_path):
         assert all_trials[trial_id].hyperparameters.values == values
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["bayesian", "hyperband"])
 def test_bayesian_optimisation_and_hyperband_run_it_too(kind, data, tmp_path):
     tasks, chance, train, valid = data
