@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from keras_dmtl.data.face_examples import FaceExamples
-from keras_dmtl.data.image_check import check_image_files
+from keras_dmtl.data.image_check import keep_readable
 from keras_dmtl.data.image_check import duplicate_groups
 from keras_dmtl.data.report import ReadReport
 from keras_dmtl.data.synthetic_faces import EXPRESSIONS
@@ -57,10 +57,7 @@ def read_fer2013(directory, split="train", strict=False, check_images=True):
                 labels.append(EXPRESSIONS.index(folder))
     digests = None
     if check_images:
-        keep, digests = check_image_files(paths, report)
-        paths = [p for p, k in zip(paths, keep) if k]
-        labels = [lab for lab, k in zip(labels, keep) if k]
-        digests = [d for d, k in zip(digests, keep) if k]
+        paths, labels, digests = keep_readable(paths, report, labels)
         groups = duplicate_groups(digests)
         if groups:
             conflicting = sum(len({labels[i] for i in g}) > 1 for g in groups)

@@ -88,6 +88,23 @@ def check_image_files(paths, report, use_cache=True):
     return keep, digests
 
 
+def keep_readable(paths, report, *columns):
+    """`check_image_files`, then drops the unreadable files' entries.
+
+    Args:
+        paths: list of image paths.
+        report: the reader's `ReadReport`.
+        *columns: lists with one entry per path (labels, subjects, ...),
+            filtered alongside.
+
+    Returns:
+        `(paths, *columns, digests)`, each holding the readable files only.
+    """
+    keep, digests = check_image_files(paths, report)
+    return tuple([v for v, k in zip(values, keep) if k]
+                 for values in (paths, *columns, digests))
+
+
 def duplicate_groups(digests):
     """Indices of byte-identical files, as lists of 2 or more."""
     groups = {}

@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from keras_dmtl.data.face_examples import FaceExamples
-from keras_dmtl.data.image_check import check_image_files
+from keras_dmtl.data.image_check import keep_readable
 from keras_dmtl.data.report import ReadReport
 from keras_dmtl.labels import MISSING_LABEL
 from keras_dmtl.tasks.nominal_task import NominalTask
@@ -84,12 +84,10 @@ def read_table(table, image_column, tasks, columns=None, image_root=None,
                 subjects.append(str(values[subject_column]))
     digests = None
     if check_images:
-        keep, digests = check_image_files(paths, report)
-        paths = [p for p, k in zip(paths, keep) if k]
-        labels = {n: [v for v, k in zip(vs, keep) if k]
-                  for n, vs in labels.items()}
-        subjects = [s for s, k in zip(subjects, keep) if k]
-        digests = [d for d, k in zip(digests, keep) if k]
+        names = list(labels)
+        paths, subjects, *columns, digests = keep_readable(
+            paths, report, subjects, *(labels[n] for n in names))
+        labels = dict(zip(names, columns))
     if not paths:
         raise ValueError(f"{name}: no usable rows")
     report.kept = len(paths)

@@ -6,7 +6,7 @@ import re
 import numpy as np
 
 from keras_dmtl.data.face_examples import FaceExamples
-from keras_dmtl.data.image_check import check_image_files
+from keras_dmtl.data.image_check import keep_readable
 from keras_dmtl.data.image_check import duplicate_groups
 from keras_dmtl.data.report import ReadReport
 from keras_dmtl.data.synthetic_faces import GENDERS
@@ -92,10 +92,7 @@ def read_utkface(directory, age_groups=UTKFACE_AGE_GROUPS, strict=False,
     paths = [os.path.join(directory, name) for name in names]
     digests = [None] * len(paths)
     if check_images:
-        keep, digests = check_image_files(paths, report)
-        paths = [p for p, k in zip(paths, keep) if k]
-        labels = [lab for lab, k in zip(labels, keep) if k]
-        digests = [d for d, k in zip(digests, keep) if k]
+        paths, labels, digests = keep_readable(paths, report, labels)
     if not paths:
         raise ValueError(f"No usable UTKFace images in {directory}")
     labels = np.array(labels, dtype="int32").reshape(-1, 3)

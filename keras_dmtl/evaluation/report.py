@@ -8,6 +8,7 @@ import tempfile
 
 import numpy as np
 
+from keras_dmtl.data.pipeline import face_dataset
 from keras_dmtl.evaluation.bias import bias_tables
 from keras_dmtl.evaluation.figures import confusion_figure
 from keras_dmtl.evaluation.figures import cumulative_score_figure
@@ -133,8 +134,6 @@ def evaluate_model(model, examples, out, history=None, batch_size=32,
     """
     import pandas as pd
 
-    from keras_dmtl.data.pipeline import face_dataset
-
     if isinstance(model, (str, os.PathLike)):
         model = load_dmtl_model(os.fspath(model))
     tasks = [t for t in model.tasks if t.name in examples.task_names]
@@ -220,15 +219,12 @@ def _write_report(model, examples, predictions, work, history,
 
     if gradcam_faces:
         # Faces spread over the data, not only the first few files.
-        sample = examples.subset(np.unique(np.linspace(
-            0, len(examples) - 1, gradcam_faces).astype(int)))
-        from keras_dmtl.data.pipeline import face_dataset
-
+        rows = np.unique(np.linspace(0, len(examples) - 1,
+                                     gradcam_faces).astype(int))
+        sample = examples.subset(rows)
         images = np.concatenate([np.asarray(x) for x, _ in face_dataset(
             sample, sample.task_names, model.image_size, 64)])
         maps, captions = {}, {}
-        rows = np.unique(np.linspace(0, len(examples) - 1,
-                                     gradcam_faces).astype(int))
         for name, p in predictions.items():
             maps[name] = grad_cam(model, images, name)
             captions[name] = [
