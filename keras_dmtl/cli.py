@@ -58,6 +58,45 @@ def _compare(args):
                        + "\n")
 
 
+def _export(args):
+    from keras_dmtl.export import export_model
+
+    result = export_model(
+        args.model, args.format, args.out, precision=args.precision,
+        data=args.data, parity_images=args.parity_images,
+        calibration_images=args.calibration_images, opset=args.opset,
+        max_batch=args.max_batch, min_agreement=args.min_agreement)
+    for path, report in result.reports.items():
+        print(f"{path} ({_size_mb(path):.2f} MB, {report['precision']}, "
+              f"{report['runtime']}): parity on {report['images']}")
+        for name, task in report["tasks"].items():
+            print(f"  {name}: {task['agreement']:.2%} agree with Keras "
+                  f"({task['rule']}), max probability difference "
+                  f"{task['max_probability_difference']:.2g}")
+    for note in result.notes:
+        print(note)
+
+
+def _size_mb(path):
+    if os.path.isdir(path):
+        return sum(os.path.getsize(os.path.join(root, f))
+                   for root, _, files in os.walk(path) for f in files) / 2**20
+    return os.path.getsize(path) / 2**20
+
+
+def _predict(args):
+    import json
+
+    from keras_dmtl.export.predict import predict_files
+
+    records, summary = predict_files(
+        args.inputs, args.model, aligned=args.aligned,
+        min_confidence=args.min_confidence, num_threads=args.threads)
+    for record in records:
+        print(json.dumps(record))
+    print(summary, file=sys.stderr)
+
+
 def _info(args):
     import keras
     import tensorflow as tf
@@ -111,12 +150,50 @@ def main(argv=None):
     compare.add_argument("runs", nargs="+", help="run folders")
     compare.add_argument("--out", help="folder for runs.csv and settings.csv")
     compare.set_defaults(run=_compare)
+    export = commands.add_parser(
+        "export", help="SavedModel, TFLite, ONNX or TensorRT artifact, "
+                       "checked against the model")
+    export.add_argument("model", help="a .keras file of a DMTLModel")
+    export.add_argument("--format", required=True,
+                        choices=["savedmodel", "tflite", "onnx", "tensorrt"])
+    export.add_argument("--precision", default="fp32",
+                        help="fp32 (default), fp16, int8 (tflite, tensorrt),"
+                             " dynamic_int8 (tflite)")
+    export.add_argument("--out", required=True, help="output folder")
+    export.add_argument("--data", help="aligned face images (folder, or CSV "
+                        "with an 'image' column) for the parity check and "
+                        "int8 calibration; default: the run's test_set.csv, "
+                        "else synthetic faces")
+    export.add_argument("--parity-images", type=int, default=200)
+    export.add_argument("--calibration-images", type=int, default=200)
+    export.add_argument("--opset", type=int, default=13,
+                        help="ONNX opset (default 13: TensorRT 8.x parses it)")
+    export.add_argument("--max-batch", type=int, default=32,
+                        help="largest batch of a TensorRT engine")
+    export.add_argument("--min-agreement", type=float,
+                        help="parity bar replacing the precision's own")
+    export.set_defaults(run=_export)
+    predict = commands.add_parser(
+        "predict", help="attributes of every face in photos, one JSON line "
+                        "per face")
+    predict.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR")
+    predict.add_argument("--model", required=True,
+                         help=".keras file, SavedModel folder, .tflite, "
+                              ".onnx or TensorRT engine")
+    predict.add_argument("--aligned", action="store_true",
+                         help="the images are aligned face crops already: "
+                              "no detection")
+    predict.add_argument("--min-confidence", type=float, default=0.9,
+                         help="face detector confidence threshold")
+    predict.add_argument("--threads", type=int, default=2,
+                         help="CPU threads for TFLite and ONNX Runtime")
+    predict.set_defaults(run=_predict)
     info = commands.add_parser("info", help="print versions and backbones")
     info.set_defaults(run=_info)
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
         sys.exit(f"keras-dmtl {args.command}: {error}")
 
 

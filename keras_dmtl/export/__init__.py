@@ -1,0 +1,19 @@
+"""Export to SavedModel, TFLite, ONNX and TensorRT, with parity checks."""
+
+from keras_dmtl.export.export_model import FORMATS
+from keras_dmtl.export.export_model import PRECISIONS
+from keras_dmtl.export.export_model import ExportResult
+from keras_dmtl.export.export_model import export_model
+from keras_dmtl.export.images import sample_images
+from keras_dmtl.export.model_info import describe
+from keras_dmtl.export.model_info import model_info
+from keras_dmtl.export.model_info import read_model_info
+from keras_dmtl.export.onnx_model import DEFAULT_OPSET
+from keras_dmtl.export.onnx_model import write_onnx
+from keras_dmtl.export.parity import AGREEMENT_BARS
+from keras_dmtl.export.parity import ParityError
+from keras_dmtl.export.parity import parity_report
+from keras_dmtl.export.runtimes import load_artifact
+from keras_dmtl.export.saved_model import write_saved_model
+from keras_dmtl.export.tflite import write_tflite
+from keras_dmtl.export.trtexec import trtexec_command

@@ -1,0 +1,48 @@
+import os
+
+import numpy as np
+import pytest
+
+from keras_dmtl.export import load_artifact
+from keras_dmtl.export import write_tflite
+
+
+def _tensor_types(path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    details = Interpreter(model_path=path).get_tensor_details()
+    return {np.dtype(d["dtype"]).name for d in details}
+
+
+def test_each_precision_stores_what_it_says(exports):
+    out, _ = exports
+    types = {p: _tensor_types(os.path.join(out, f"model_{p}.tflite"))
+             for p in ["fp32", "fp16", "dynamic_int8", "int8"]}
+    assert "int8" not in types["fp32"] and "float16" not in types["fp32"]
+    assert "float16" in types["fp16"]
+    assert "int8" in types["dynamic_int8"]
+    assert "int8" in types["int8"]
+
+
+def test_full_integer_model_keeps_float_input_and_outputs(exports):
+    out, _ = exports
+    runtime = load_artifact(os.path.join(out, "model_int8.tflite"),
+                            num_threads=2)
+    details = runtime.runner.get_input_details()["image"]
+    assert np.dtype(details["dtype"]) == np.float32
+    for batch in (1, 5):
+        images = np.random.RandomState(batch).uniform(0, 255,
+                                                      (batch, 32, 32, 3))
+        outputs = runtime.predict(images)
+        assert outputs["age"].shape == (batch,)
+        assert outputs["age_probabilities"].shape == (batch, 116)
+        assert outputs["race_probabilities"].shape == (batch, 5)
+        np.testing.assert_allclose(outputs["race_probabilities"].sum(-1), 1,
+                                   atol=0.02)
+
+
+def test_unknown_precision_and_missing_calibration_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="one of"):
+        write_tflite("unused", str(tmp_path / "m.tflite"), "int4")
+    with pytest.raises(ValueError, match="needs calibration images"):
+        write_tflite("unused", str(tmp_path / "m.tflite"), "int8")
