@@ -25,6 +25,7 @@ def run_recipe(name, *args):
     return result.stdout
 
 
+@pytest.mark.slow  # 30 s
 def test_utkface_fer_trains_one_model_on_two_label_sets(tmp_path):
     out = str(tmp_path / "run")
     stdout = run_recipe("utkface_fer", *SMALL, "--synthetic-size", "96",
@@ -41,6 +42,7 @@ def test_utkface_fer_trains_one_model_on_two_label_sets(tmp_path):
     assert "synthetic faces" in stdout
 
 
+@pytest.mark.slow  # 40 s: five folds
 def test_adience_recipe_reports_folds_and_their_spread(tmp_path):
     header = ("user_id\toriginal_image\tface_id\tage\tgender\tx\ty\tdx\tdy\t"
               "tilt_ang\tfiducial_yaw_angle\tfiducial_score\n")
@@ -66,6 +68,7 @@ def test_adience_recipe_reports_folds_and_their_spread(tmp_path):
     assert set(summary["gender_accuracy"]) == {"mean", "std"}
 
 
+@pytest.mark.slow  # 30 s; `keras-dmtl train` runs the recipe in test_cli.py
 @pytest.mark.shared
 def test_utkface_recipe_on_the_shared_faces(tmp_path):
     data = shared_path("data", "utkface")

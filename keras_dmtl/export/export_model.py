@@ -178,8 +178,9 @@ def export_model(model, export_format, out, precision="fp32", data=None,
 def _write_artifacts(model, info, export_format, precision, staging, parity,
                      reference, calibration, opset, max_batch):
     """Writes the format's files into `staging`; returns what to check."""
-    saved_model = write_saved_model(model,
-                                    os.path.join(staging, "saved_model"))
+    saved_model = write_saved_model(
+        model, os.path.join(staging, "saved_model"),
+        bytes_signature=export_format == "savedmodel")
     if export_format == "savedmodel":
         return [("saved_model", precision)], []
     if export_format == "tflite":

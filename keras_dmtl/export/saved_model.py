@@ -8,7 +8,7 @@ from keras_dmtl.export.serving import BYTES_SIGNATURE
 from keras_dmtl.export.serving import serving_functions
 
 
-def write_saved_model(model, path):
+def write_saved_model(model, path, bytes_signature=True):
     """Writes a `DMTLModel` as a SavedModel folder with two signatures.
 
     - `serving_default`: `image`, float32 `(N, H, W, 3)` RGB in 0..255.
@@ -22,6 +22,8 @@ def write_saved_model(model, path):
     Args:
         model: a `DMTLModel`.
         path: the folder to create.
+        bytes_signature: bool, add `serving_bytes`. The other exports,
+            which convert `serving_default` only, leave it out.
 
     Returns:
         `path`.
@@ -33,8 +35,9 @@ def write_saved_model(model, path):
     archive.track(model)
     archive.add_endpoint("serving_default", images_fn,
                          input_signature=[images_spec])
-    archive.add_endpoint(BYTES_SIGNATURE, bytes_fn,
-                         input_signature=[bytes_spec])
+    if bytes_signature:
+        archive.add_endpoint(BYTES_SIGNATURE, bytes_fn,
+                             input_signature=[bytes_spec])
     archive.write_out(path, verbose=False)
     extra = os.path.join(path, "assets.extra")
     os.makedirs(extra, exist_ok=True)

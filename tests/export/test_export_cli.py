@@ -5,16 +5,24 @@ import pytest
 from keras_dmtl.cli import main
 
 
-def test_export_prints_each_artifact_and_its_parity(model_file, face_folder,
-                                                    tmp_path, capsys):
-    out = str(tmp_path / "jetson")
-    main(["export", model_file, "--format", "tensorrt", "--precision", "fp16",
-          "--out", out, "--data", face_folder, "--parity-images", "16"])
+def test_export_checks_on_the_run_test_set_by_default(model_file, face_folder,
+                                                      tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copy(model_file, run / "model.keras")
+    images = sorted(os.listdir(face_folder))[:12]
+    with open(run / "test_set.csv", "w") as file:
+        file.write("image,age\n" + "".join(
+            f"{os.path.join(face_folder, name)},30\n" for name in images))
+    out = str(tmp_path / "onnx")
+    main(["export", str(run / "model.keras"), "--format", "onnx", "--out",
+          out])
     printed = capsys.readouterr().out
     assert f"{os.path.join(out, 'model.onnx')} (" in printed
-    assert "parity on 16 images from" in printed
+    assert f"parity on 12 images from {run / 'test_set.csv'}" in printed
     assert "gender: 100.00% agree with Keras (same class)" in printed
-    assert os.path.isfile(os.path.join(out, "build_engine_fp16.sh"))
 
 
 @pytest.mark.parametrize("args, message", [

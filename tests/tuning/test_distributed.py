@@ -3,6 +3,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "distributed_search.py")
@@ -14,6 +16,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow  # 1 min: three processes
 def test_chief_and_two_workers_finish_the_search_together(tmp_path):
     port = str(free_port())
     processes = {}

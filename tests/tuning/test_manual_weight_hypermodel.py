@@ -45,6 +45,7 @@ def test_learning_rate_is_searched_on_a_log_scale(data):
     assert rate.name == "learning_rate" and rate.sampling == "log"
 
 
+@pytest.mark.slow  # 75 s: a search of 4 trials, then a resumed one
 def test_search_reports_the_combined_score_and_resumes(data, tmp_path):
     tasks, chance, train, valid = data
     hypermodel = ManualWeightHyperModel(tasks, chance, optimizer="adam",
