@@ -1,0 +1,50 @@
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def run_recipe(name, *args):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run(
+        [sys.executable, os.path.join(REPO, "export", name), *args],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_mobile_recipe_writes_checked_tflite_models(model_file, face_folder,
+                                                    tmp_path):
+    out = tmp_path / "mobile"
+    stdout = run_recipe("mobile.py", model_file, "--out", str(out),
+                        "--data", face_folder, "--precisions", "fp16", "int8")
+    rows = {line.split()[0]: line for line in stdout.splitlines()
+            if line.startswith(("fp16 ", "int8 "))}
+    assert "model_fp16.tflite" in rows["fp16"]
+    assert "gender 100.0%" in rows["fp16"]
+    assert (out / "model_fp16.tflite.parity.json").is_file()
+    if "left out" in rows["int8"]:  # the bar is 98 % of faces per task
+        assert "misses its parity bar of 98.0%" in rows["int8"]
+        assert not (out / "model_int8.tflite").exists()
+    else:
+        assert (out / "model_int8.tflite.parity.json").is_file()
+    assert (out / "model_info.json").is_file()
+
+
+def test_jetson_recipe_prepares_a_folder_for_the_device(model_file,
+                                                         face_folder,
+                                                         tmp_path):
+    out = tmp_path / "jetson"
+    stdout = run_recipe("jetson.py", model_file, "--out", str(out),
+                        "--data", face_folder, "--precisions", "fp16")
+    assert "onnxruntime, fp16, lowest task agreement with Keras 100.00%" in (
+        stdout)
+    names = set(os.listdir(out))
+    assert {"model.onnx", "model.onnx.parity.json", "build_engine_fp16.sh",
+            "build_engine.py", "parity.py", "parity_images.npy",
+            "parity_reference.npz", "model_info.json", "README.txt"} <= names
+    readme = (out / "README.txt").read_text()
+    assert "./build_engine_fp16.sh" in readme
+    assert "--maxShapes=image:8x32x32x3" in (
+        out / "build_engine_fp16.sh").read_text()
