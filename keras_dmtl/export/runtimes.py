@@ -14,7 +14,22 @@ class Runtime:
     """A loaded artifact that maps image batches to the named outputs.
 
     Subclasses implement `run_batch`. `info` is the artifact's model info
-    (see `model_info`), `image_size` its input side.
+    (see `model_info`), `image_size` its input side. `load_artifact` picks
+    the subclass from the file.
+
+    Args:
+        path: the artifact.
+        info: its model info.
+
+    Example:
+
+    ```python
+    runtime = keras_dmtl.export.load_artifact("export/model_fp16.tflite")
+    outputs = runtime.predict(faces)  # float (n, 224, 224, 3), RGB 0..255
+    outputs["age"], outputs["gender_probabilities"]
+    keras_dmtl.export.describe(runtime.info, outputs, 0)
+    # {'age': {'value': 31, 'label': '31'}, 'gender': {'label': ...}, ...}
+    ```
     """
 
     name = None
