@@ -37,7 +37,10 @@ def decoded_outputs(tasks, raw):
     for task in tasks:
         logits = tf.cast(raw[task.name], tf.float32)
         if task.kind == "ordinal":
-            rank = tf.reduce_sum(tf.cast(logits > 0, tf.int32), axis=-1)
+            # Counted in float: TensorRT parsers reduce float tensors more
+            # readily than integer ones.
+            rank = tf.cast(tf.reduce_sum(tf.cast(logits > 0, tf.float32),
+                                         axis=-1), tf.int32)
             values = tf.constant(np.asarray(task.values, "float32"))
             outputs[task.name] = tf.gather(values, rank)
             outputs[f"{task.name}_probabilities"] = tf.sigmoid(logits)
