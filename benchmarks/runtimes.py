@@ -35,6 +35,7 @@ import tensorflow as tf  # noqa: E402
 
 import keras_dmtl  # noqa: E402
 from keras_dmtl.data import synthetic_tasks  # noqa: E402
+from keras_dmtl.export import artifact_size  # noqa: E402
 from keras_dmtl.export import load_artifact  # noqa: E402
 from keras_dmtl.export import model_info  # noqa: E402
 from keras_dmtl.export import sample_images  # noqa: E402
@@ -106,13 +107,6 @@ def time_runtime(runtime, images, repeats):
     return statistics.median(times)
 
 
-def file_size(path):
-    if os.path.isdir(path):
-        return sum(os.path.getsize(os.path.join(root, f))
-                   for root, _, files in os.walk(path) for f in files)
-    return os.path.getsize(path)
-
-
 peak = matmul_gflops()
 print(f"float32 matmul peak: {peak:.1f} GFLOP/s")
 tasks = synthetic_tasks(("age", "gender", "race"))
@@ -141,7 +135,7 @@ for backbone in args.backbones:
     for name, path in artifacts.items():
         runtime = load_artifact(path, num_threads=args.threads)
         row = {"backbone": backbone, "runtime": name,
-               "size_mb": file_size(path) / 2**20,
+               "size_mb": artifact_size(path) / 2**20,
                "gflops_per_image": flops / 1e9}
         for batch, images in batches.items():
             repeats = args.repeats if batch == 1 else max(args.repeats // 4, 3)

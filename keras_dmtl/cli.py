@@ -59,6 +59,7 @@ def _compare(args):
 
 
 def _export(args):
+    from keras_dmtl.export import artifact_size
     from keras_dmtl.export import export_model
 
     result = export_model(
@@ -67,7 +68,7 @@ def _export(args):
         calibration_images=args.calibration_images, opset=args.opset,
         max_batch=args.max_batch, min_agreement=args.min_agreement)
     for path, report in result.reports.items():
-        print(f"{path} ({_size_mb(path):.2f} MB, {report['precision']}, "
+        print(f"{path} ({artifact_size(path) / 2**20:.2f} MB, {report['precision']}, "
               f"{report['runtime']}): parity on {report['images']}")
         for name, task in report["tasks"].items():
             print(f"  {name}: {task['agreement']:.2%} agree with Keras "
@@ -75,13 +76,6 @@ def _export(args):
                   f"{task['max_probability_difference']:.2g}")
     for note in result.notes:
         print(note)
-
-
-def _size_mb(path):
-    if os.path.isdir(path):
-        return sum(os.path.getsize(os.path.join(root, f))
-                   for root, _, files in os.walk(path) for f in files) / 2**20
-    return os.path.getsize(path) / 2**20
 
 
 def _predict(args):

@@ -3,6 +3,7 @@
 from keras_dmtl.export.export_model import FORMATS
 from keras_dmtl.export.export_model import PRECISIONS
 from keras_dmtl.export.export_model import ExportResult
+from keras_dmtl.export.export_model import artifact_size
 from keras_dmtl.export.export_model import export_model
 from keras_dmtl.export.images import sample_images
 from keras_dmtl.export.model_info import describe

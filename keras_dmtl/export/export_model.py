@@ -8,7 +8,6 @@ import tempfile
 import numpy as np
 
 from keras_dmtl.export.images import sample_images
-from keras_dmtl.export.model_info import model_info
 from keras_dmtl.export.model_info import write_model_info
 from keras_dmtl.export.onnx_model import DEFAULT_OPSET
 from keras_dmtl.export.onnx_model import write_onnx
@@ -51,6 +50,14 @@ def artifact_name(export_format, precision):
         "onnx": "model.onnx",
         "tensorrt": f"model_{precision}.engine",
     }[export_format]
+
+
+def artifact_size(path):
+    """Bytes on disk of an artifact file or folder (a SavedModel)."""
+    if os.path.isdir(path):
+        return sum(os.path.getsize(os.path.join(root, name))
+                   for root, _, files in os.walk(path) for name in files)
+    return os.path.getsize(path)
 
 
 def default_image_source(model_path):
@@ -138,8 +145,9 @@ def export_model(model, export_format, out, precision="fp32", data=None,
     if precision == "int8":
         calibration, _ = sample_images(data, size, calibration_images,
                                        offset=parity_images)
-    reference = KerasRuntime(model_path, model=model).predict(parity)
-    info = model_info(model)
+    keras_runtime = KerasRuntime(model_path, model=model)
+    reference = keras_runtime.predict(parity)
+    info = keras_runtime.info
 
     out_existed = os.path.isdir(out)
     os.makedirs(out, exist_ok=True)

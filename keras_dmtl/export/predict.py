@@ -36,7 +36,8 @@ def predict_files(inputs, model, aligned=False, min_confidence=0.9,
     from PIL import Image
 
     from keras_dmtl.data.alignment import FaceAligner
-    from keras_dmtl.data.image_check import check_image_bytes
+    from keras_dmtl.data.image_check import check_image_files
+    from keras_dmtl.data.report import ReadReport
 
     runtime = model if hasattr(model, "predict") else load_artifact(
         model, num_threads=num_threads)
@@ -53,13 +54,11 @@ def predict_files(inputs, model, aligned=False, min_confidence=0.9,
                          f"{', '.join(IMAGE_EXTENSIONS)}) in {inputs}")
     aligner = FaceAligner(size=runtime.image_size,
                           min_confidence=min_confidence)
-    records, unreadable, faceless = [], [], []
-    for path in paths:
-        with open(path, "rb") as file:
-            problem = check_image_bytes(file.read())
-        if problem:
-            unreadable.append(f"{path}: {problem}")
-            continue
+    report = ReadReport("images")
+    keep, _ = check_image_files(paths, report)
+    unreadable = [f"{path}: {reason}" for path, reason in report.skipped]
+    records, faceless = [], []
+    for path in (p for p, k in zip(paths, keep) if k):
         if aligned:
             with Image.open(path) as original:
                 size = original.size

@@ -52,16 +52,20 @@ def decoded_outputs(tasks, raw):
 
 
 def decoded_outputs_numpy(tasks, raw):
-    """NumPy twin of `decoded_outputs`, for the Keras model's outputs."""
+    """NumPy twin of `decoded_outputs`, for the Keras model's outputs.
+
+    The answers come from each task's own `predict_index`, the rule the
+    rest of the library decodes with.
+    """
     outputs = {}
     for task in tasks:
         logits = np.asarray(raw[task.name], "float32")
+        index = task.predict_index(logits)
         if task.kind == "ordinal":
-            rank = np.sum(logits > 0, axis=-1)
-            outputs[task.name] = np.asarray(task.values, "float32")[rank]
+            outputs[task.name] = np.asarray(task.values, "float32")[index]
             outputs[f"{task.name}_probabilities"] = 1 / (1 + np.exp(-logits))
         else:
-            outputs[task.name] = np.argmax(logits, axis=-1).astype("int32")
+            outputs[task.name] = index.astype("int32")
             shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
             outputs[f"{task.name}_probabilities"] = (
                 shifted / shifted.sum(axis=-1, keepdims=True))
