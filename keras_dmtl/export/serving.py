@@ -37,10 +37,10 @@ def decoded_outputs(tasks, raw):
     for task in tasks:
         logits = tf.cast(raw[task.name], tf.float32)
         if task.kind == "ordinal":
-            # Counted in float: TensorRT parsers reduce float tensors more
-            # readily than integer ones.
-            rank = tf.cast(tf.reduce_sum(tf.cast(logits > 0, tf.float32),
-                                         axis=-1), tf.int32)
+            # Counted in int32: a full-integer TFLite model quantizes a
+            # float count to int8 steps of about 116/255, which moved ages
+            # (age agreement 59 % -> 51 % on the UTKFace model).
+            rank = tf.reduce_sum(tf.cast(logits > 0, tf.int32), axis=-1)
             values = tf.constant(np.asarray(task.values, "float32"))
             outputs[task.name] = tf.gather(values, rank)
             outputs[f"{task.name}_probabilities"] = tf.sigmoid(logits)

@@ -24,6 +24,19 @@ def test_each_precision_stores_what_it_says(exports):
     assert "int8" in types["int8"]
 
 
+def test_full_integer_model_counts_ordinal_ranks_exactly(exports):
+    from ai_edge_litert.interpreter import Interpreter
+
+    out, _ = exports
+    details = Interpreter(
+        model_path=os.path.join(out, "model_int8.tflite")).get_tensor_details()
+    counts = [np.dtype(d["dtype"]).name for d in details
+              if d["name"].startswith("Sum")]
+    # One "thresholds passed" count per ordinal task (age, age_group), in
+    # int32: a float count would be quantized to int8 steps and move ages.
+    assert counts == ["int32", "int32"]
+
+
 def test_full_integer_model_keeps_float_input_and_outputs(exports):
     out, _ = exports
     runtime = load_artifact(os.path.join(out, "model_int8.tflite"),
