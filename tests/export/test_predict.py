@@ -74,3 +74,18 @@ def test_faces_in_a_real_photo_are_found_aligned_and_described(exports,
         assert records[0]["confidence"] > 0.9
         by_artifact[artifact] = _labels(records)
     assert len({json.dumps(v) for v in by_artifact.values()}) == 1
+
+
+def test_no_image_or_no_readable_image_is_a_clear_error(exports, tmp_path):
+    out, _ = exports
+    model = os.path.join(out, "model_fp32.tflite")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not an image")
+    with pytest.raises(ValueError, match="no image files \\(ending in .jpg"):
+        predict_files([str(empty)], model)
+    bad = tmp_path / "bad"
+    write_bad_files(bad, ["a.jpg", "b.jpg", "c.png"])
+    with pytest.raises(ValueError, match="no readable image: .*a.jpg: empty "
+                                         "file \\(0 bytes\\)"):
+        predict_files([str(bad)], model, aligned=True)
