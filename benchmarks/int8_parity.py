@@ -25,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow as tf  # noqa: E402
 
-from keras_dmtl.evaluation.report import load_dmtl_model  # noqa: E402
+from keras_dmtl.models.load_model import load_dmtl_model  # noqa: E402
 from keras_dmtl.export import load_artifact  # noqa: E402
 from keras_dmtl.export import parity_report  # noqa: E402
 from keras_dmtl.export import sample_images  # noqa: E402
@@ -33,6 +33,7 @@ from keras_dmtl.export import write_saved_model  # noqa: E402
 from keras_dmtl.export import write_tflite  # noqa: E402
 from keras_dmtl.export.export_model import default_image_source  # noqa: E402
 from keras_dmtl.export.model_info import write_model_info  # noqa: E402
+from keras_dmtl.export.parity import difference_text  # noqa: E402
 from keras_dmtl.export.runtimes import KerasRuntime  # noqa: E402
 
 parser = argparse.ArgumentParser()
@@ -58,11 +59,9 @@ print(f"parity on {source}")
 
 def report(label, path):
     outputs = load_artifact(path, num_threads=2).predict(parity)
-    tasks = parity_report(keras_runtime.info["tasks"], reference, outputs,
-                          "int8")["tasks"]
+    tasks = parity_report(model.tasks, reference, outputs, "int8")["tasks"]
     print(f"{label:<14} {os.path.getsize(path) / 2**20:6.2f} MB  " + ", ".join(
-        f"{name} {t['agreement']:.1%} (max diff "
-        f"{t['max_probability_difference']:.3f})"
+        f"{name} {t['agreement']:.1%} ({difference_text(t)})"
         for name, t in tasks.items()), flush=True)
 
 

@@ -11,8 +11,9 @@ The folder holds `model.onnx` (opset 13, which JetPack 4's TensorRT 8
 parses; checked against the Keras model with ONNX Runtime here), for
 each precision a `build_engine_<precision>.sh` with the exact `trtexec`
 command, `build_engine.py` (int8 calibration and the engine's parity
-check), the parity images with the Keras model's answers on them, and the
-int8 calibration images. On the device:
+check, with `parity.py` and a minimal `keras_dmtl/` of the task classes,
+which need NumPy alone), the parity images with the Keras model's answers
+on them, and the int8 calibration images. On the device:
 
     ./build_engine_fp16.sh    # trtexec, then the parity check
     ./build_engine_int8.sh    # calibration cache, trtexec, parity check
@@ -70,7 +71,8 @@ The folder's README.txt says it step by step.
 steps = [
     "Copy this folder to the Jetson (JetPack ships trtexec and the TensorRT",
     "Python package; build_engine.py also needs numpy and cuda-python or",
-    "PyCUDA), then in the folder:",
+    "PyCUDA, and reads the tasks with the keras_dmtl/ folder beside it, which",
+    "needs neither Keras nor TensorFlow), then in the folder:",
     "",
 ] + [f"  ./build_engine_{p}.sh" for p in args.precisions] + [
     "",
@@ -82,7 +84,9 @@ steps = [
     "",
     "  keras-dmtl predict photo.jpg --model model_fp16.engine",
     "",
-    "model_info.json names the outputs, classes and rank values.",
+    "model_info.json names the outputs and, for each task, its kind, labels",
+    "(classes, rank values, action units, value names) and what each output",
+    "holds.",
 ]
 with open(os.path.join(out, "README.txt"), "w") as file:
     file.write("\n".join(steps) + "\n")

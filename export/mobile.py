@@ -5,10 +5,12 @@
 writes `model_fp32.tflite`, `model_fp16.tflite` (half the size),
 `model_dynamic_int8.tflite` (int8 weights) and `model_int8.tflite` (full
 integer, calibrated on `--data`), each beside its parity report, plus
-`model_info.json` with the class names and rank values an app needs. Every
-model takes float32 RGB faces in 0..255 as `image` and gives `<task>` and
-`<task>_probabilities`; run them with the LiteRT interpreter (XNNPACK on
-the CPU, or a GPU or NNAPI delegate).
+`model_info.json` with what an app needs: for each task its kind, labels
+(class names, rank values, action units, value names) and outputs. Every
+model takes float32 RGB faces in 0..255 as `image` and gives each task's
+outputs (`<task>`, and `<task>_probabilities` for tasks that have them);
+run them with the LiteRT interpreter (XNNPACK on the CPU, or a GPU or
+NNAPI delegate).
 
 A precision whose answers disagree with the Keras model more than its bar
 allows (99.9 % fp32, 99 % fp16, 98 % int8) is left out, and the table says

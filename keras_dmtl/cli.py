@@ -5,6 +5,8 @@ import os
 import runpy
 import sys
 
+from keras_dmtl.data.any_format import FORMATS as DATA_FORMATS
+
 RECIPES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "recipes")
 
 
@@ -22,7 +24,7 @@ def _train(args):
 def _evaluate(args):
     from keras_dmtl.data.any_format import read_any
     from keras_dmtl.evaluation.report import evaluate_model
-    from keras_dmtl.evaluation.report import load_dmtl_model
+    from keras_dmtl.models.load_model import load_dmtl_model
 
     model = load_dmtl_model(args.model)
     examples = read_any(args.data, model.tasks, args.format, args.split,
@@ -61,6 +63,7 @@ def _compare(args):
 def _export(args):
     from keras_dmtl.export import artifact_size
     from keras_dmtl.export import export_model
+    from keras_dmtl.export.parity import difference_text
 
     result = export_model(
         args.model, args.format, args.out, precision=args.precision,
@@ -71,9 +74,10 @@ def _export(args):
         print(f"{path} ({artifact_size(path) / 2**20:.2f} MB, {report['precision']}, "
               f"{report['runtime']}): parity on {report['images']}")
         for name, task in report["tasks"].items():
+            worst = (f", worst label {task['worst_label']}"
+                     if "worst_label" in task else "")
             print(f"  {name}: {task['agreement']:.2%} agree with Keras "
-                  f"({task['rule']}), max probability difference "
-                  f"{task['max_probability_difference']:.2g}")
+                  f"({task['rule']}{worst}), {difference_text(task)}")
     for note in result.notes:
         print(note)
 
@@ -104,6 +108,7 @@ def _info(args):
     print(f"GPUs: {len(tf.config.list_physical_devices('GPU'))}")
     print(f"TensorFlow built with TensorRT: {bool(build.get('is_tensorrt_build'))}")
     print(f"backbones: {', '.join(keras_dmtl.BACKBONES)}")
+    print(f"task kinds: {', '.join(sorted(keras_dmtl.Task.KINDS))}")
 
 
 def main(argv=None):
@@ -127,8 +132,7 @@ def main(argv=None):
                           help="UTKFace/FER2013/Adience folder or CSV table "
                                "(such as a run's test_set.csv)")
     evaluate.add_argument("--format", default="auto",
-                          choices=["auto", "utkface", "fer2013", "adience",
-                                   "table"])
+                          choices=DATA_FORMATS)
     evaluate.add_argument("--split", default="test", help="FER2013 split")
     evaluate.add_argument("--fold", type=int, default=0, help="Adience fold")
     evaluate.add_argument("--history", help="history.csv of the run (default:"

@@ -161,10 +161,12 @@ for method, (method_tasks, kwargs) in methods.items():
         predictions = collect_predictions(
             model, face_dataset(test, own, args.image_size, args.batch_size))
         scores = task_tables(predictions)["metrics"].set_index("task")
-        flat = {f"test_{task}_{metric}": value
+        # Every task's own scores, named as its logged metrics (the
+        # combined score reads each task's `skill_metric`).
+        flat = {f"test_{task}_{metric}": float(value)
                 for task, row in scores.iterrows()
                 for metric, value in row.items()
-                if metric in ("accuracy", "mae") and pd.notna(value)}
+                if metric not in ("kind", "annotated") and pd.notna(value)}
         scored = [t for t in tasks if t.name in own]
         flat["test_combined_score"] = combined_score(
             scored, flat, chance_levels(scored, train, test), prefix="test_")

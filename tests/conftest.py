@@ -25,6 +25,38 @@ os.environ.setdefault(
 )
 
 
+def run_once(tmp_path_factory, name, build):
+    """Builds a session fixture once, even across pytest-xdist workers.
+
+    The first worker to ask runs `build(folder)` under a file lock and
+    stores its JSON-ready result; the others wait for it and reuse the
+    folder and the result, so an expensive fixture (a trained model, a set
+    of exports) is made once per test run.
+
+    Args:
+        tmp_path_factory: pytest's fixture.
+        name: str, the folder name.
+        build: callable taking the folder (str) and returning a JSON-ready
+            value.
+    """
+    import fcntl
+    import json
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of one run
+    folder = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / f"{name}.json"  # beside the folder, not in it
+        if done.exists():
+            return json.loads(done.read_text())
+        folder.mkdir(exist_ok=True)
+        result = build(str(folder))
+        done.write_text(json.dumps(result))
+        return result
+
+
 def write_image(path, size=(24, 24), color=(200, 100, 50), mode="RGB"):
     """Writes a small real image file (format from the file name)."""
     from PIL import Image

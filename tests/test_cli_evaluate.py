@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import keras
+import pandas as pd
 
 import keras_dmtl
 from keras_dmtl.data import SyntheticFaces
@@ -17,19 +18,32 @@ def cli(*args):
                           timeout=600)
 
 
+NAMES = ["age", "gender", "race", "expression", "action_units", "affect"]
+
+
 def test_evaluate_a_model_on_a_test_set_table(tmp_path):
     from PIL import Image
 
     faces = SyntheticFaces(24, 32, seed=4)
-    rows = ["image,age,gender,race"]
+    tasks = synthetic_tasks(NAMES)
+    aus = tasks[4].labels
+    rows = [",".join(["image", "age", "gender", "race", "expression", *aus,
+                      "valence", "arousal"])]
     for i, image in enumerate(faces.images):
         path = tmp_path / f"{i}.png"
         Image.fromarray(image).save(path)
-        rows.append(f"{path},{faces.labels['age'][i]},"
-                    f"{faces.labels['gender'][i]},{faces.labels['race'][i]}")
+        # Every third face has no action unit coded and no arousal.
+        units = ([""] * len(aus) if i % 3 == 0
+                 else [str(v) for v in faces.labels["action_units"][i]])
+        arousal = "" if i % 3 == 0 else f"{faces.labels['arousal'][i]:.3f}"
+        rows.append(",".join([
+            str(path), str(faces.labels["age"][i]),
+            str(faces.labels["gender"][i]), str(faces.labels["race"][i]),
+            str(faces.labels["expression"][i]), *units,
+            f"{faces.labels['valence'][i]:.3f}", arousal]))
     (tmp_path / "test_set.csv").write_text("\n".join(rows) + "\n")
-    model = keras_dmtl.DMTLModel(synthetic_tasks(),
-                                 backbone="mobilenet_v2_0.35", image_size=32)
+    model = keras_dmtl.DMTLModel(tasks, backbone="mobilenet_v2_0.35",
+                                 image_size=32)
     model.save(str(tmp_path / "model.keras"))
 
     out = str(tmp_path / "report")
@@ -40,6 +54,15 @@ def test_evaluate_a_model_on_a_test_set_table(tmp_path):
     assert "24 examples kept" in result.stdout
     assert os.path.isfile(os.path.join(out, "report.html"))
     assert os.path.isfile(os.path.join(out, "grad_cam.png"))
+    metrics = pd.read_csv(os.path.join(out, "metrics.csv")).set_index("task")
+    assert metrics.index.tolist() == NAMES
+    assert metrics.loc["action_units", "annotated"] == 16
+    assert metrics.loc["affect", "annotated"] == 24
+    for name in ("labels_action_units.csv", "values_affect.csv",
+                 "scatter_affect.png", "cumulative_score_age.csv"):
+        assert os.path.isfile(os.path.join(out, name)), name
+    values = pd.read_csv(os.path.join(out, "values_affect.csv"))
+    assert values["annotated"].tolist() == [24, 16]
 
     # A table with none of the model's tasks: a clear error, no report.
     (tmp_path / "other.csv").write_text("image,mood\n0.png,1\n")

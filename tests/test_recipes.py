@@ -110,3 +110,27 @@ def test_tune_weights_writes_table_iv_and_resumes(tmp_path):
     assert "Training single_race, seed 0" in stdout
     assert "Training uncertainty," not in stdout
     assert sorted(os.listdir(os.path.join(out, "search"))) == trials
+
+
+def test_face_behavior_trains_every_kind_from_four_label_sets(tmp_path):
+    out = str(tmp_path / "run")
+    stdout = run_recipe("face_behavior", *SMALL, "--synthetic-size", "160",
+                        "--batch-size", "16", "--optimizer", "adam",
+                        "--out", out)
+    assert "synthetic faces stand in" in stdout
+    with open(os.path.join(out, "metrics.json")) as file:
+        metrics = json.load(file)
+    for key in ["utkface:age_mae", "utkface:gender_accuracy",
+                "fer2013:expression_accuracy",
+                "ckplus:action_units_mean_f1", "affect:affect_ccc"]:
+        assert set(metrics[key]) == {"model", "chance"}, key
+    assert set(metrics["task_weights"]) == {
+        "age", "gender", "race", "expression", "action_units", "affect"}
+    # The action-unit thresholds were chosen on held-out faces and saved.
+    assert "action_units calibrated on ckplus" in stdout
+    import keras_dmtl
+
+    model = keras_dmtl.models.load_dmtl_model(os.path.join(out,
+                                                           "model.keras"))
+    aus = next(t for t in model.tasks if t.name == "action_units")
+    assert len(aus.thresholds) == 8

@@ -3,10 +3,18 @@ from keras_dmtl.data.adience import adience_age_bin
 from keras_dmtl.data.adience import adience_folds
 from keras_dmtl.data.adience import read_adience_fold
 from keras_dmtl.data.augmentation import face_augmentation
+from keras_dmtl.data.ckplus import CKPLUS_ACTION_UNITS
+from keras_dmtl.data.ckplus import CKPLUS_EMOTIONS
+from keras_dmtl.data.ckplus import ckplus_tasks
+from keras_dmtl.data.ckplus import read_ckplus
+from keras_dmtl.data.diffusionfer import AFFECTNET_EXPRESSIONS
+from keras_dmtl.data.diffusionfer import diffusionfer_tasks
+from keras_dmtl.data.diffusionfer import read_diffusionfer_va
 from keras_dmtl.data.face_examples import FaceExamples
 from keras_dmtl.data.fairface import read_fairface
 from keras_dmtl.data.fer2013 import read_fer2013
 from keras_dmtl.data.fer2013 import read_fer2013_csv
+from keras_dmtl.data.pipeline import example_dataset
 from keras_dmtl.data.pipeline import face_dataset
 from keras_dmtl.data.pipeline import mixed_dataset
 from keras_dmtl.data.report import BadInputError
@@ -25,5 +33,6 @@ from keras_dmtl.data.utkface import UTKFACE_AGE_GROUPS
 from keras_dmtl.data.utkface import parse_utkface_name
 from keras_dmtl.data.utkface import read_utkface
 from keras_dmtl.data.utkface import utkface_tasks
+from keras_dmtl.data.any_format import FORMATS
 from keras_dmtl.data.any_format import detect_format
 from keras_dmtl.data.any_format import read_any

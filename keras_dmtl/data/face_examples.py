@@ -12,13 +12,19 @@ class FaceExamples:
 
     Images are either files (`paths`) or an in-memory `uint8` array
     (`images`, for datasets shipped as pixel tables such as `fer2013.csv`).
-    Labels are integer arrays keyed by task name, `-1` where an image is not
-    annotated. `tasks` are the task specifications of those labels.
+    Labels are arrays keyed by task name, of the shape and dtype each task
+    declares (`task.label_shape`, `task.label_dtype`): one int per example
+    for ordinal and nominal tasks, `(n, L)` ints for a multi-label task,
+    `(n, K)` floats for a regression task, with the task's missing marker
+    (`-1`, or NaN for regression) where an image is not annotated. Each
+    array is checked by its task (`task.as_labels`) when the examples are
+    made, so a wrong shape or an out-of-range value fails here, naming the
+    dataset and the task, rather than inside a training epoch.
 
     Args:
         source: str, the dataset's name.
         tasks: list of `Task`, one per label array.
-        labels: dict from task name to an int array.
+        labels: dict from task name to an array of that task's labels.
         paths: list of str, image files; or None.
         images: array `(n, h, w, 3)` or `(n, h, w)` of uint8; or None.
         subjects: optional array of subject ids (one person's images share
@@ -26,6 +32,15 @@ class FaceExamples:
         content_ids: optional array of content fingerprints (byte-identical
             images share one), so that splits keep copies together.
         report: the `ReadReport` of the reader.
+
+    Example:
+
+    ```python
+    aus = keras_dmtl.MultiLabelTask("aus", labels=["AU1", "AU12"])
+    examples = keras_dmtl.data.FaceExamples(
+        "mine", [aus], {"aus": [[1, 0], [0, -1]]}, paths=["a.png", "b.png"])
+    examples.labels["aus"].shape  # (2, 2), int32
+    ```
     """
 
     def __init__(self, source, tasks, labels, paths=None, images=None,
@@ -35,17 +50,15 @@ class FaceExamples:
         count = len(paths) if paths is not None else len(images)
         names = [task.name for task in tasks]
         if sorted(names) != sorted(labels):
-            raise ValueError(f"tasks {names} do not match labels {list(labels)}")
-        labels = {n: np.asarray(labels[n], dtype="int32") for n in names}
-        for name, values in labels.items():
-            if len(values) != count:
-                raise ValueError(
-                    f"labels['{name}'] has {len(values)} entries for {count} "
-                    "images"
-                )
+            raise ValueError(f"{source}: tasks {names} do not match labels "
+                             f"{list(labels)}")
         self.source = source
         self.tasks = list(tasks)
-        self.labels = labels
+        self.labels = {
+            task.name: task.as_labels(labels[task.name], count,
+                                      where=f"{source}")
+            for task in self.tasks
+        }
         self.paths = None if paths is None else list(paths)
         self.images = None if images is None else np.asarray(images)
         self.subjects = None if subjects is None else np.asarray(subjects)
@@ -76,20 +89,45 @@ class FaceExamples:
             report=self.report,
         )
 
-    def labels_for(self, task_names):
-        """Labels for `task_names`, `-1` for tasks this dataset lacks."""
-        return {
-            name: self.labels.get(
-                name, np.full(len(self), MISSING_LABEL, dtype="int32")
-            )
-            for name in task_names
-        }
+    def labels_for(self, tasks):
+        """The label arrays of `tasks`, filled in for tasks these lack.
+
+        Args:
+            tasks: a list of `Task` objects (a model's tasks) or of task
+                names. For a `Task` the examples annotate, their labels are
+                checked against it (`task.as_labels`: a model's task with a
+                different label shape or class count is a `ValueError`
+                naming both); for one they lack, the result holds
+                `task.missing_labels(len(self))`, of the task's own shape
+                and dtype. A name the examples lack gets a `-1` int32
+                vector, which is only right for an ordinal or nominal task:
+                pass `Task` objects when mixing other kinds.
+
+        Returns:
+            A dict from task name to a label array with one entry per
+            example.
+        """
+        result = {}
+        for task in tasks:
+            if isinstance(task, str):
+                result[task] = self.labels.get(
+                    task, np.full(len(self), MISSING_LABEL, dtype="int32"))
+            elif task.name in self.labels:
+                result[task.name] = task.as_labels(
+                    self.labels[task.name], len(self),
+                    where=f"{self.source}, for the model's task")
+            else:
+                result[task.name] = task.missing_labels(len(self))
+        return result
 
     def to_csv(self, path, image_column="image"):
         """Writes the image paths and labels as a CSV `read_table` reads.
 
-        Labels are written as indices (-1 left blank), rank values for
-        ordinal tasks with `ranks`.
+        Each task writes its own columns (`task.label_columns()`: one for an
+        ordinal or nominal task, one per label or output for the others)
+        with `task.label_cells`: class indices, rank values for ordinal
+        tasks with `ranks`, 1/0 per label, numbers per output; a value that
+        is not annotated is left blank.
         """
         import pandas as pd
 
@@ -98,10 +136,19 @@ class FaceExamples:
                              "to write")
         frame = pd.DataFrame({image_column: [os.path.abspath(p)
                                              for p in self.paths]})
-        for name, values in self.labels.items():
-            frame[name] = [None if v == MISSING_LABEL else int(v)
-                           for v in values]
-            frame[name] = frame[name].astype("Int64")
+        for task in self.tasks:
+            rows = [task.label_cells(label)
+                    for label in self.labels[task.name]]
+            for column in task.label_columns():
+                values = [row[column] for row in rows]
+                given = [v for v in values if v is not None]
+                if all(isinstance(v, (int, np.integer)) for v in given):
+                    frame[column] = pd.array(values, dtype="Int64")
+                else:  # shortest text that reads back to the same value
+                    kind = np.dtype(task.label_dtype).type
+                    frame[column] = pd.array(
+                        [None if v is None else float(str(kind(v)))
+                         for v in values], dtype="Float64")
         frame.to_csv(path, index=False)
 
     def summary(self):

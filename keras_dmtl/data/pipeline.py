@@ -5,17 +5,23 @@ import numpy as np
 from keras_dmtl.data.augmentation import face_augmentation
 
 
-def example_dataset(examples, task_names, image_size):
+def example_dataset(examples, tasks, image_size):
     """An unbatched dataset of `(image, {task: label})` pairs.
 
     Files are decoded in the graph (JPEG, PNG, BMP, GIF; grayscale becomes
     RGB) and in-memory images are taken as they are; both are resized to
-    `image_size` with values kept in 0..255. Tasks the examples do not
-    annotate get -1 labels.
+    `image_size` with values kept in 0..255. The labels are
+    `examples.labels_for(tasks)`: tasks the examples do not annotate get
+    their missing labels (see `FaceExamples.labels_for`).
+
+    Args:
+        examples: `FaceExamples`.
+        tasks: list of `Task` objects or task names.
+        image_size: int, output height and width.
     """
     import tensorflow as tf
 
-    labels = examples.labels_for(task_names)
+    labels = examples.labels_for(tasks)
     if examples.paths is not None:
         def load(path, label):
             data = tf.io.read_file(path)
@@ -59,13 +65,20 @@ def batch_and_augment(data, batch_size, augment=False, seed=0):
     return data.prefetch(tf.data.AUTOTUNE)
 
 
-def face_dataset(examples, task_names=None, image_size=224, batch_size=32,
+def face_dataset(examples, tasks=None, image_size=224, batch_size=32,
                  shuffle=False, augment=False, seed=0):
     """A dataset of `(images, {task: label})` batches for `model.fit`.
 
+    Each label has the shape and dtype its task declares: `(batch,)` int32
+    for ordinal and nominal tasks, `(batch, L)` int32 for a multi-label
+    task, `(batch, K)` float32 for a regression task.
+
     Args:
         examples: `FaceExamples` from a reader.
-        task_names: the model's task names; tasks the examples lack get -1.
+        tasks: the model's tasks (`model.tasks`), or their names. A task the
+            examples lack gets its missing labels (`task.missing_labels`,
+            -1 or NaN of the task's shape); a *name* the examples lack gets
+            -1 int32 labels, right only for ordinal and nominal tasks.
             Defaults to the examples' own tasks.
         image_size: int, output height and width.
         batch_size: int.
@@ -73,28 +86,41 @@ def face_dataset(examples, task_names=None, image_size=224, batch_size=32,
         augment: False, True (`face_augmentation()`), or a layer to apply.
         seed: int.
     """
-    data = example_dataset(examples, task_names or examples.task_names,
-                           image_size)
+    data = example_dataset(examples, tasks or examples.tasks, image_size)
     if shuffle:
         data = data.shuffle(min(len(examples), 20000), seed=seed,
                             reshuffle_each_iteration=True)
     return batch_and_augment(data, batch_size, augment, seed)
 
 
-def mixed_dataset(sources, task_names, image_size=224, batch_size=32,
+def mixed_dataset(sources, tasks, image_size=224, batch_size=32,
                   augment=False, seed=0):
     """Mixes datasets whose labels do not overlap into one endless stream.
 
     Each example comes from source i with probability `weights[i]` (after
     normalising), so one batch may hold UTKFace faces labelled for age,
-    gender and race next to FER2013 faces labelled for expression; the
-    tasks a source does not annotate get -1 and drop out of those losses.
-    Pass `steps_per_epoch` to `fit`.
+    gender and race next to FER2013 faces labelled for expression, CK+
+    faces labelled for action units and DiffusionFER faces labelled for
+    valence and arousal; the tasks a source does not annotate get their
+    missing labels (-1, or NaN for regression) and drop out of those
+    losses. Pass `steps_per_epoch` to `fit`.
 
     Args:
         sources: list of `(FaceExamples, weight)` pairs.
-        task_names: the model's task names.
+        tasks: the model's tasks (`model.tasks`). Task names are accepted
+            too, but a name that a source lacks gets -1 int32 labels, so
+            pass `Task` objects whenever a multi-label or regression task
+            is missing from a source.
         image_size, batch_size, augment, seed: as in `face_dataset`.
+
+    Example:
+
+    ```python
+    data = keras_dmtl.data.mixed_dataset(
+        [(utkface, 3), (fer2013, 1), (ckplus, 1), (diffusionfer, 1)],
+        model.tasks, image_size=128, batch_size=64)
+    model.fit(data, steps_per_epoch=500, epochs=10)
+    ```
     """
     import tensorflow as tf
 
@@ -103,11 +129,28 @@ def mixed_dataset(sources, task_names, image_size=224, batch_size=32,
         raise ValueError(f"sampling weights must be >= 0, not all 0: {weights}")
     streams = []
     for index, (examples, _) in enumerate(sources):
-        data = example_dataset(examples, task_names, image_size)
+        data = example_dataset(examples, tasks, image_size)
         data = data.shuffle(min(len(examples), 20000), seed=seed + index,
                             reshuffle_each_iteration=True).repeat()
         streams.append(data)
+    _check_same_labels(sources, streams)
     mixed = tf.data.Dataset.sample_from_datasets(
         streams, weights=list(weights / weights.sum()), seed=seed
     )
     return batch_and_augment(mixed, batch_size, augment, seed)
+
+
+def _check_same_labels(sources, streams):
+    """Raises a `ValueError` naming a task whose labels differ by source."""
+    first = streams[0].element_spec[1]
+    for index, stream in enumerate(streams[1:], start=1):
+        for name, spec in stream.element_spec[1].items():
+            if spec != first[name]:
+                raise ValueError(
+                    f"mixed_dataset: labels of '{name}' are "
+                    f"{first[name].dtype.name} {tuple(first[name].shape)} in "
+                    f"source 0 ({sources[0][0].source}) but "
+                    f"{spec.dtype.name} {tuple(spec.shape)} in source "
+                    f"{index} ({sources[index][0].source}); pass the "
+                    "model's Task objects, not names, so that missing "
+                    "labels take the task's shape and dtype")

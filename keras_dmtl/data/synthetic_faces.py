@@ -2,8 +2,10 @@
 
 import numpy as np
 
+from keras_dmtl.tasks.multi_label_task import MultiLabelTask
 from keras_dmtl.tasks.nominal_task import NominalTask
 from keras_dmtl.tasks.ordinal_task import OrdinalTask
+from keras_dmtl.tasks.regression_task import RegressionTask
 
 GENDERS = ["male", "female"]
 RACES = ["white", "black", "asian", "indian", "others"]
@@ -38,7 +40,17 @@ def synthetic_tasks(names=("age", "gender", "race")):
     Args:
         names: which of `"age"` (ordinal, 0..116 years), `"age_group"`
             (ordinal, 8 groups), `"gender"`, `"race"` and `"expression"`
-            (nominal) to return.
+            (nominal), `"action_units"` (multi-label, the 8
+            `ACTION_UNITS`) and `"affect"` (regression: valence and
+            arousal in [-1, 1]) to return.
+
+    Example:
+
+    ```python
+    tasks = keras_dmtl.data.synthetic_tasks(
+        ["age", "expression", "action_units", "affect"])
+    model = keras_dmtl.DMTLModel(tasks, image_size=64)
+    ```
     """
     available = {
         "age": OrdinalTask("age", ranks=range(0, 117)),
@@ -48,6 +60,9 @@ def synthetic_tasks(names=("age", "gender", "race")):
         "gender": NominalTask("gender", GENDERS),
         "race": NominalTask("race", RACES),
         "expression": NominalTask("expression", EXPRESSIONS),
+        "action_units": MultiLabelTask("action_units", ACTION_UNITS),
+        "affect": RegressionTask("affect", ["valence", "arousal"],
+                                 bounds=(-1, 1)),
     }
     unknown = [n for n in names if n not in available]
     if unknown:
@@ -70,8 +85,10 @@ class SyntheticFaces:
 
     Labels: `age` (0..116 years), `age_group` (the same ages, for the
     task with cut points 3, 10, ..., 70), `gender`, `race`, `expression` (class
-    indices), `action_units` (`(n, 8)` of 0/1) and `valence`, `arousal`
-    (floats in [-1, 1]).
+    indices), `action_units` (`(n, 8)` of 0/1, one column per
+    `ACTION_UNITS` entry), `valence`, `arousal` (floats in [-1, 1], near
+    the expression's typical values) and `affect` (`(n, 2)`: valence and
+    arousal side by side, the labels of the `"affect"` task).
 
     Args:
         num_examples: int, the number of faces.
@@ -83,7 +100,7 @@ class SyntheticFaces:
     ```python
     faces = keras_dmtl.data.SyntheticFaces(1024, image_size=64)
     faces.images.shape  # (1024, 64, 64, 3), uint8
-    examples = faces.examples(["age", "gender"])
+    examples = faces.examples(["age", "gender", "action_units", "affect"])
     dataset = keras_dmtl.data.face_dataset(examples, batch_size=32)
     ```
     """
@@ -109,13 +126,17 @@ class SyntheticFaces:
         return {name: values[index] for name, values in self.labels.items()}
 
     def examples(self, task_names=("age", "gender", "race")):
-        """The faces as `FaceExamples` labelled for `task_names`."""
+        """The faces as `FaceExamples` labelled for `task_names`.
+
+        Args:
+            task_names: names accepted by `synthetic_tasks`.
+        """
         from keras_dmtl.data.face_examples import FaceExamples
 
         tasks = synthetic_tasks(task_names)
         return FaceExamples(
             "synthetic faces", tasks,
-            {name: self.labels[name] for name in task_names},
+            {task.name: self.labels[task.name] for task in tasks},
             images=self.images,
         )
 
@@ -130,21 +151,24 @@ def _draw_labels(rng, n):
     expression = rng.integers(0, len(EXPRESSIONS), n).astype("int32")
     valence = np.array([-0.5, -0.6, -0.7, 0.8, -0.7, 0.3, 0.0])[expression]
     arousal = np.array([0.7, 0.3, 0.8, 0.5, -0.4, 0.9, -0.2])[expression]
+    # Drawn in this order so that a seed gives the labels it always gave.
+    gender = rng.integers(0, 2, n).astype("int32")
+    race = rng.integers(0, len(RACES), n).astype("int32")
+    action_units = (rng.random((n, len(ACTION_UNITS))) < 0.3).astype("int32")
+    valence = np.clip(valence + rng.normal(0, 0.15, n), -1, 1).astype(
+        "float32")
+    arousal = np.clip(arousal + rng.normal(0, 0.15, n), -1, 1).astype(
+        "float32")
     return {
         "age": age,
         "age_group": age,  # a cut-point task's labels are raw ages
-        "gender": rng.integers(0, 2, n).astype("int32"),
-        "race": rng.integers(0, len(RACES), n).astype("int32"),
+        "gender": gender,
+        "race": race,
         "expression": expression,
-        "action_units": (rng.random((n, len(ACTION_UNITS))) < 0.3).astype(
-            "int32"
-        ),
-        "valence": np.clip(valence + rng.normal(0, 0.15, n), -1, 1).astype(
-            "float32"
-        ),
-        "arousal": np.clip(arousal + rng.normal(0, 0.15, n), -1, 1).astype(
-            "float32"
-        ),
+        "action_units": action_units,
+        "valence": valence,
+        "arousal": arousal,
+        "affect": np.stack([valence, arousal], axis=1),
     }
 
 
@@ -216,13 +240,19 @@ def _draw_face(rng, size, labels):
         image[white & face] = (240, 240, 240)
         pupil = _ellipse(x, y, ex, eye_y, eye_r * 0.6, eye_r * 0.6)
         image[pupil & face] = (30, 25, 20)
-        # Eyebrows: raised by AU1/AU2, lowered by AU4, slanted by emotion.
-        lift = 0.05 * (aus["AU1"] + aus["AU2"]) - 0.05 * aus["AU4"]
-        brow_y = eye_y - 2.3 * eye_r - lift + (
-            brow_slant * (x - cx) * side * 0.5
-        )
-        brow = (np.abs(y - brow_y) < 0.025) & (np.abs(x - ex) < eye_r * 1.6)
-        image[brow & face] = hair * 0.8
+        # Eyebrows, a dark shade of the skin on a patch of bare forehead
+        # (so a fringe never hides them): AU1 raises their inner ends, AU2
+        # their outer ends, AU4 lowers them; the emotion slants them.
+        rest_y = eye_y - 2.3 * eye_r
+        span = np.abs(x - ex) < eye_r * 1.6
+        forehead = face & span & (np.abs(y - rest_y) < 0.12)
+        image[forehead] = skin
+        outer = np.clip((x - ex) * side / (eye_r * 1.6), -1, 1)
+        lift = (0.08 * aus["AU1"] * (1 - outer) / 2
+                + 0.08 * aus["AU2"] * (1 + outer) / 2 - 0.06 * aus["AU4"])
+        brow_y = rest_y - lift + brow_slant * (x - cx) * side * 0.5
+        brow = (np.abs(y - brow_y) < 0.025) & span
+        image[brow & face] = skin * 0.45
 
     # Mouth: a curve (smile up, frown down), opened for surprise or AU25.
     curve += 0.12 * aus["AU12"] - 0.12 * aus["AU15"]
@@ -238,7 +268,7 @@ def _draw_face(rng, size, labels):
         for side in (-1, 1):
             cheek = _ellipse(x, y, cx + side * 0.45 * rx, cy + 0.2 * ry,
                              0.12 * rx, 0.08 * ry)
-            image[cheek & face] = skin * np.array([1.1, 0.85, 0.85])
+            image[cheek & face] = 0.5 * skin + (115.0, 40.0, 40.0)
 
     # Lighting and sensor noise.
     image *= rng.uniform(0.9, 1.1)

@@ -7,26 +7,30 @@ import numpy as np
 from keras_dmtl.data.face_examples import FaceExamples
 from keras_dmtl.data.image_check import keep_readable
 from keras_dmtl.data.report import ReadReport
-from keras_dmtl.labels import MISSING_LABEL
-from keras_dmtl.tasks.nominal_task import NominalTask
 
 
 def read_table(table, image_column, tasks, columns=None, image_root=None,
                source=None, strict=False, check_images=True, subject_column=None):
     """Reads a table with an image path column and any subset of tasks.
 
-    Nominal labels may be class indices or class names; ordinal labels are
-    numbers (a rank value, or a raw value for cut points). A blank or NaN
-    cell means "not annotated" (-1). A row whose label is out of range or
-    whose image is missing or unreadable is skipped and counted (strict
-    mode: raise, naming the row, the column and the value).
+    Each task reads its own columns (`task.label_columns`) and turns their
+    cells into a label (`task.parse_cells`): a nominal label is a class
+    index or a class name, an ordinal one a number (a rank value, or a raw
+    value for cut points), a multi-label task reads one column of 1/0 per
+    label and a regression task one number per output. A blank or NaN cell
+    means "not annotated". A row with a bad cell (out of range, not a
+    number, "inf") or whose image is missing or unreadable is skipped and
+    counted as "<table> row N: field COLUMN: reason" (strict mode: raise
+    `BadInputError` with that message).
 
     Args:
         table: a path to a CSV file, or a pandas DataFrame.
         image_column: name of the column of image paths.
         tasks: list of `Task` to read labels for.
-        columns: optional dict from task name to column name; by default a
-            task's column has the task's name.
+        columns: optional dict from task name to the column it reads (a
+            str), or for a task reading several, the list of columns in the
+            task's label order; by default a task reads
+            `task.label_columns()` (its name, or its label or output names).
         image_root: folder that relative paths start from; defaults to the
             CSV file's folder (or the working folder for a DataFrame).
         source: name for the summary; defaults to the file name.
@@ -36,6 +40,22 @@ def read_table(table, image_column, tasks, columns=None, image_root=None,
 
     Returns:
         `FaceExamples`.
+
+    Raises:
+        ValueError: when the table lacks a column, listing every missing
+            one and the columns it has.
+
+    Example:
+
+    ```python
+    aus = keras_dmtl.MultiLabelTask("aus", labels=["AU1", "AU12"])
+    affect = keras_dmtl.RegressionTask("affect", ["valence", "arousal"],
+                                       bounds=(-1, 1))
+    # columns: image, AU1, AU12, v, a
+    examples = keras_dmtl.data.read_table(
+        "labels.csv", "image", [aus, affect],
+        columns={"affect": ["v", "a"]})
+    ```
     """
     import pandas as pd
 
@@ -48,26 +68,22 @@ def read_table(table, image_column, tasks, columns=None, image_root=None,
         frame = pd.read_csv(table, dtype=str, keep_default_na=False)
         name = source or os.path.basename(table)
         root = image_root or os.path.dirname(os.path.abspath(table))
-    columns = {task.name: (columns or {}).get(task.name, task.name)
-               for task in tasks}
-    needed = [image_column] + list(columns.values())
-    if subject_column:
-        needed.append(subject_column)
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {missing}; it has "
-                         f"{list(frame.columns)}")
+    columns = columns or {}
+    task_columns = {task.name: task.label_columns(columns.get(task.name))
+                    for task in tasks}
+    _check_columns(name, frame.columns, image_column, task_columns,
+                   subject_column)
     report = ReadReport(name, strict)
     paths, labels, subjects = [], {t.name: [] for t in tasks}, []
     for row_number, values in enumerate(frame.to_dict("records"), start=2):
         where = f"{name} row {row_number}"
         parsed = {}
         for task in tasks:
-            column = columns[task.name]
+            cells = {c: values[c] for c in task_columns[task.name]}
             try:
-                parsed[task.name] = _parse_label(task, values[column])
+                parsed[task.name] = task.parse_cells(cells)
             except ValueError as error:
-                report.skip(where, f"field {column}: {error}")
+                report.skip(where, str(error))
                 break
         else:
             path = str(values[image_column]).strip()
@@ -78,19 +94,24 @@ def read_table(table, image_column, tasks, columns=None, image_root=None,
                          os.path.join(root, path))
             for task_name, value in parsed.items():
                 labels[task_name].append(value)
-                if value == MISSING_LABEL:
-                    report.unannotated[task_name] += 1
             if subject_column:
                 subjects.append(str(values[subject_column]))
     digests = None
     if check_images:
         names = list(labels)
-        paths, subjects, *columns, digests = keep_readable(
+        paths, subjects, *kept, digests = keep_readable(
             paths, report, subjects, *(labels[n] for n in names))
-        labels = dict(zip(names, columns))
+        labels = dict(zip(names, kept))
     if not paths:
         raise ValueError(f"{name}: no usable rows")
     report.kept = len(paths)
+    labels = {task.name: task.as_labels(labels[task.name], len(paths),
+                                        where=name)
+              for task in tasks}
+    for task in tasks:
+        unannotated = int(np.sum(~task.annotated(labels[task.name])))
+        if unannotated:
+            report.unannotated[task.name] += unannotated
     return FaceExamples(
         name, tasks, labels, paths=paths,
         subjects=np.array(subjects) if subject_column else None,
@@ -98,33 +119,21 @@ def read_table(table, image_column, tasks, columns=None, image_root=None,
     )
 
 
-def _parse_label(task, value):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return MISSING_LABEL
-    text = str(value).strip()
-    if text == "" or text.lower() == "nan" or text == str(MISSING_LABEL):
-        return MISSING_LABEL
-    if isinstance(task, NominalTask):
-        if text in task.classes:
-            return task.classes.index(text)
-        try:
-            index = int(float(text))
-        except ValueError:
-            raise ValueError(
-                f"{text!r} is not a class of '{task.name}' ({task.classes})"
-            ) from None
-        if not 0 <= index < task.num_classes:
-            raise ValueError(f"class index {index} is outside "
-                             f"0..{task.num_classes - 1}")
-        return index
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
-    if task.ranks is not None:
-        if number not in task.ranks:
-            raise ValueError(f"{text} is not one of the ranks "
-                             f"{task.ranks[0]}..{task.ranks[-1]}")
-    elif number < 0:
-        raise ValueError(f"{text} is negative")
-    return int(round(number))
+def _check_columns(name, present, image_column, task_columns,
+                   subject_column):
+    """Raises a `ValueError` listing every column the table lacks."""
+    order, present = list(present), set(present)
+    missing, readers = [], []
+    for column in [image_column] + ([subject_column] if subject_column
+                                    else []):
+        if column not in present and column not in missing:
+            missing.append(column)
+    for task_name, needed in task_columns.items():
+        lacking = [c for c in needed if c not in present]
+        if lacking:
+            readers.append(f"task '{task_name}' reads {needed}")
+        missing += [c for c in lacking if c not in missing]
+    if missing:
+        needs = f" ({'; '.join(readers)})" if readers else ""
+        raise ValueError(f"{name}: missing column(s) {missing}{needs}; it "
+                         f"has {order}")

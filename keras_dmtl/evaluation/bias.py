@@ -1,62 +1,67 @@
-"""Every metric broken down by the subgroups the data annotates."""
+"""Every task's headline metric broken down by the subgroups the data
+annotates."""
 
 import itertools
+import warnings
 
 import numpy as np
-
-from keras_dmtl.tasks.ordinal_task import OrdinalTask
-
-# The headline metric per kind of task, and whether higher is better.
-_HEADLINE = {"nominal": ("accuracy", True), "ordinal": ("mae", False)}
 
 
 def subgroup_attributes(predictions, group_cut_points=None):
     """The attributes to break results down by, from the labels.
 
-    Every nominal task is an attribute (its classes are the groups); an
-    ordinal task becomes an age-group attribute: its rank values are
-    grouped by `group_cut_points` (ranks tasks) or its own ranks
-    (cut-point tasks).
+    Each task names its own (`Task.subgroups`): a nominal task's classes
+    are groups; an ordinal task's rank values are grouped by
+    `group_cut_points` (ranks tasks) or its own ranks (cut-point tasks);
+    multi-label and regression tasks give none.
+
+    Args:
+        predictions: dict from `collect_predictions`.
+        group_cut_points: cut points turning an ordinal task's values into
+            groups (such as `UTKFACE_AGE_GROUPS`).
 
     Returns:
         A dict from attribute name to `(labels, group names)`: one group
         index per example, -1 where the example is not annotated.
     """
+    options = {"group_cut_points": group_cut_points}
     attributes = {}
-    for name, p in predictions.items():
-        if isinstance(p.task, OrdinalTask):
-            if p.task.ranks is not None and group_cut_points is not None:
-                cuts = np.asarray(group_cut_points, "float64")
-                groups = np.where(
-                    p.annotated,
-                    np.searchsorted(cuts, np.nan_to_num(p.true_value),
-                                    side="right"), -1)
-                task = OrdinalTask("g", cut_points=list(group_cut_points))
-                attributes[f"{name}_group"] = (groups, task.names)
-            elif p.task.cut_points is not None or p.task.rank_names:
-                attributes[name] = (p.true_index, p.task.names)
-        else:
-            attributes[name] = (p.true_index, p.task.classes)
+    for p in predictions.values():
+        for name, (groups, names) in p.task.subgroups(p.labels,
+                                                       options).items():
+            attributes[name] = (np.asarray(groups), list(names))
     return attributes
 
 
 def task_metric(p, mask):
-    """The headline metric of one task over `mask` & annotated examples."""
-    mask = mask & p.annotated
-    if not mask.any():
+    """The task's headline metric over `mask` & annotated examples.
+
+    Args:
+        p: a `TaskPredictions`.
+        mask: bool array, one per example.
+
+    Returns:
+        `(value, size)`: the value (None when no example is left) and how
+        many annotated examples it is computed over.
+    """
+    mask = np.asarray(mask, bool) & p.annotated
+    size = int(mask.sum())
+    if size == 0:
         return None, 0
-    if isinstance(p.task, OrdinalTask):
-        value = float(np.mean(np.abs(p.pred_value[mask] - p.true_value[mask])))
-    else:
-        value = float(np.mean(p.pred_index[mask] == p.true_index[mask]))
-    return value, int(mask.sum())
+    with warnings.catch_warnings():
+        # A metric undefined on a small group (the CCC of one face) is NaN.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        value = p.task.headline_value(p.labels, p.outputs, mask)
+    return float(value), size
 
 
 def bias_tables(predictions, group_cut_points=None, min_group_size=20):
     """Breaks every task's headline metric down by subgroups.
 
-    Subgroups are each attribute alone and every pair of attributes (such
-    as gender x race, age group x race, age group x gender).
+    The metric is the task's `headline`: accuracy (nominal), MAE (ordinal),
+    mean F1 (multi-label) or mean CCC (regression). Subgroups are each
+    attribute alone and every pair of attributes (such as gender x race,
+    age group x race, age group x gender).
 
     Args:
         predictions: dict from `collect_predictions`.
@@ -70,6 +75,14 @@ def bias_tables(predictions, group_cut_points=None, min_group_size=20):
         subgroup and task (metric value and size); `gaps` has one row per
         breakdown and task: the worst and best group, their values and
         sizes, and the gap between them.
+
+    Example:
+
+    ```python
+    groups, gaps = bias_tables(collect_predictions(model, data),
+                               group_cut_points=[20, 40, 60])
+    gaps[["breakdown", "task", "metric", "worst_group", "gap"]]
+    ```
     """
     import pandas as pd
 
@@ -86,25 +99,28 @@ def bias_tables(predictions, group_cut_points=None, min_group_size=20):
                 mask &= labels == value
             group = " x ".join(label_sets[i][1][v] for i, v in enumerate(combo))
             for task_name, p in predictions.items():
-                metric, higher = _HEADLINE[p.task.kind]
                 value, size = task_metric(p, mask)
                 if size == 0:
                     continue
                 rows.append({
                     "breakdown": " x ".join(breakdown), "group": group,
-                    "task": task_name, "metric": metric, "value": value,
-                    "size": size,
+                    "task": task_name, "metric": p.task.headline[0],
+                    "value": value, "size": size,
                 })
     groups = pd.DataFrame(rows, columns=["breakdown", "group", "task",
                                          "metric", "value", "size"])
     gaps = []
     for (breakdown, task_name), part in groups.groupby(["breakdown", "task"],
                                                        sort=False):
-        eligible = part[part["size"] >= min_group_size]
+        # A metric undefined on a group (the CCC of one face) is listed
+        # but not ranked.
+        eligible = part[(part["size"] >= min_group_size)
+                        & part["value"].notna()]
         if len(eligible) < 2:
             continue
-        higher = _HEADLINE[predictions[task_name].task.kind][1]
-        ordered = eligible.sort_values("value", ascending=not higher)
+        higher = predictions[task_name].task.headline[1]
+        ordered = eligible.sort_values("value", ascending=not higher,
+                                       kind="stable")
         best, worst = ordered.iloc[0], ordered.iloc[-1]
         gaps.append({
             "breakdown": breakdown, "task": task_name,
@@ -116,4 +132,6 @@ def bias_tables(predictions, group_cut_points=None, min_group_size=20):
             "gap": abs(best["value"] - worst["value"]),
             "groups_too_small": int((part["size"] < min_group_size).sum()),
         })
-    return groups, pd.DataFrame(gaps)
+    return groups, pd.DataFrame(gaps, columns=[
+        "breakdown", "task", "metric", "worst_group", "worst", "worst_size",
+        "best_group", "best", "best_size", "gap", "groups_too_small"])

@@ -101,3 +101,41 @@ def grad_cam_figure(images, maps, captions, task_names, path):
     for axis in axes.flat:
         axis.axis("off")
     _save(plt, figure, path, dpi=90)
+
+
+def label_f1_figure(names, table, title, path):
+    """F1, precision and recall of each label of a multi-label task."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(max(6, 0.45 * len(names) + 2), 4))
+    positions = np.arange(len(names))
+    for offset, column in ((-0.27, "precision"), (0.0, "f1"),
+                           (0.27, "recall")):
+        axis.bar(positions + offset, table[column], width=0.27, label=column)
+    axis.set_xticks(positions, names, rotation=60, ha="right")
+    axis.set_ylim(0, 1.15)
+    axis.set_yticks(np.linspace(0, 1, 6))
+    axis.set_ylabel("score")
+    axis.set_title(f"{title}: per label")
+    axis.grid(alpha=0.3, axis="y")
+    axis.legend(ncol=3, loc="upper center")
+    _save(plt, figure, path)
+
+
+def scatter_figure(labels, predicted, names, bounds, title, path):
+    """Predicted against labelled values, one panel per output."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 4),
+                                squeeze=False)
+    for j, (axis, name) in enumerate(zip(axes[0], names)):
+        mask = ~np.isnan(labels[:, j])
+        axis.scatter(labels[mask, j], predicted[mask, j], s=6, alpha=0.5)
+        low, high = bounds if bounds is not None else (
+            np.nanmin(labels[:, j]), np.nanmax(labels[:, j]))
+        axis.plot([low, high], [low, high], color="grey", lw=1)
+        axis.set_xlim(low, high)
+        axis.set_ylim(low, high)
+        axis.set_xlabel(f"labelled {name}")
+        axis.set_ylabel(f"predicted {name}")
+        axis.set_title(f"{title}: {name}")
+        axis.grid(alpha=0.3)
+    _save(plt, figure, path)

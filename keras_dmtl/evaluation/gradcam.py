@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from keras_dmtl.tasks.ordinal_task import OrdinalTask
+from keras_dmtl.tasks.task import find_task
 
 
 def grad_cam(model, images, task_name):
@@ -12,9 +12,11 @@ def grad_cam(model, images, task_name):
     The gradient of the head's score with respect to the last feature map
     its branch pools is averaged per channel; the channels weighted by it
     and summed, with negatives set to zero, give the map. The score is the
-    logit of the predicted class (nominal) or the sum of the threshold
-    logits (ordinal: it grows with the predicted rank). Gradients use
-    TensorFlow, like the rest of the evaluation code.
+    task's own (`Task.gradcam_score`): the logit of the predicted class
+    (nominal), the sum of the threshold logits (ordinal: it grows with the
+    predicted rank), the logit of the most confident label (multi-label),
+    the sum of the values (regression). Gradients use TensorFlow, like the
+    rest of the evaluation code.
 
     Args:
         model: a `DMTLModel`.
@@ -23,19 +25,22 @@ def grad_cam(model, images, task_name):
 
     Returns:
         Array `(n, size, size)` of maps scaled to 0..1 per image.
+
+    Example:
+
+    ```python
+    maps = grad_cam(model, faces[:4], "gender")  # (4, size, size)
+    ```
     """
     import tensorflow as tf
 
-    task = next(t for t in model.tasks if t.name == task_name)
+    task = find_task(model.tasks, task_name)
     pool = model.get_layer(f"{model.task_branches[task_name]}_pool")
     explainer = keras.Model(model.input, [pool.input, model.output[task_name]])
     images = tf.convert_to_tensor(np.asarray(images, "float32"))
     with tf.GradientTape() as tape:
         features, output = explainer(images, training=False)
-        if isinstance(task, OrdinalTask):
-            score = tf.reduce_sum(output, axis=-1)
-        else:
-            score = tf.reduce_max(output, axis=-1)
+        score = task.gradcam_score(output)
     gradients = tape.gradient(score, features)
     weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
     maps = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))[..., None]

@@ -2,68 +2,66 @@
 
 import numpy as np
 
-from keras_dmtl.labels import MISSING_LABEL
-from keras_dmtl.tasks.ordinal_task import OrdinalTask
-
 
 class TaskPredictions:
-    """Labels and predictions of one task over a dataset.
+    """Labels and answers of one task over a dataset.
+
+    The answers are kept as the task's artifact outputs (`numpy_outputs`),
+    the same dictionary an exported model gives, so every score, table and
+    figure is computed by the task itself from `labels` and `outputs`.
+
+    Args:
+        task: the `Task`.
+        labels: the task's labels for every example, of the shape the task
+            declares (`(n,)` for one number per face, `(n, L)` for several),
+            missing entries marked by `task.missing_value`.
+        outputs: the task's artifact outputs (a dict, as
+            `task.numpy_outputs` gives), or the head's raw output (an
+            array), which is turned into them.
 
     Attributes:
         task: the `Task`.
-        labels: int array of labels as given (-1 for not annotated).
-        true_index: class or rank index of each label (-1 if missing).
-        pred_index: predicted class or rank index.
-        true_value, pred_value: rank values (years) for ordinal tasks, and
-            for nominal tasks whose class names are all numbers (ages as
-            plain classes); else None.
-        probabilities: for nominal tasks, `(n, classes)`; else None.
+        labels: the labels, as given.
+        outputs: dict from output name to a NumPy array, one row per example.
+        annotated: bool array, one per example: does it carry a label?
+
+    Example:
+
+    ```python
+    gender = keras_dmtl.NominalTask("gender", ["male", "female"])
+    p = TaskPredictions(gender, np.array([0, 1, -1]),
+                        np.array([[2.0, -1.0], [0.0, 1.0], [1.0, 0.0]]))
+    p.outputs["gender"]  # array([0, 1, 0], dtype=int32)
+    p.annotated          # array([ True,  True, False])
+    ```
     """
 
     def __init__(self, task, labels, outputs):
         self.task = task
-        self.labels = np.asarray(labels).reshape(-1).astype("int64")
-        annotated = self.labels != MISSING_LABEL
-        self.pred_index = np.asarray(task.predict_index(outputs), "int64")
-        if isinstance(task, OrdinalTask):
-            values = np.asarray(task.values, "float64")
-            self.true_index = np.where(
-                annotated, task.label_index(np.maximum(self.labels, 0)), -1)
-            self.pred_value = values[self.pred_index]
-            self.true_value = np.where(
-                annotated, values[np.maximum(self.true_index, 0)], np.nan)
-            self.probabilities = None
-        else:
-            self.true_index = self.labels
-            self.pred_value = self.true_value = None
-            values = _numeric(task.classes)
-            if values is not None:  # such as ages as plain classes
-                self.pred_value = values[self.pred_index]
-                self.true_value = np.where(
-                    annotated, values[np.maximum(self.labels, 0)], np.nan)
-            logits = np.asarray(outputs, "float64")
-            logits = logits - logits.max(-1, keepdims=True)
-            probs = np.exp(logits)
-            self.probabilities = probs / probs.sum(-1, keepdims=True)
+        self.labels = np.asarray(labels)
+        if not isinstance(outputs, dict):
+            outputs = task.numpy_outputs(outputs)
+        self.outputs = {name: np.asarray(value)
+                        for name, value in outputs.items()}
+        self.annotated = np.asarray(task.annotated(self.labels), bool)
 
-    @property
-    def annotated(self):
-        return self.labels != MISSING_LABEL
+    def __len__(self):
+        return len(self.labels)
 
-
-def _numeric(names):
-    try:
-        return np.array([float(name) for name in names])
-    except ValueError:
-        return None
+    def subset(self, mask):
+        """The predictions of the examples in a bool or index `mask`."""
+        return TaskPredictions(
+            self.task, self.labels[mask],
+            {name: value[mask] for name, value in self.outputs.items()})
 
 
 def collect_predictions(model, dataset, tasks=None):
     """Runs `model` over `dataset` one batch at a time.
 
-    Only labels and small per-example outputs are kept, never the images,
-    so a dataset larger than memory streams through. Uses the model's
-    compiled prediction step (`predict_on_batch`).
+    Only labels and each batch's artifact outputs (`task.numpy_outputs`)
+    are kept, never the images, so a dataset larger than memory streams
+    through. Uses the model's compiled prediction step
+    (`predict_on_batch`).
 
     Args:
         model: a `DMTLModel`.
@@ -76,9 +74,17 @@ def collect_predictions(model, dataset, tasks=None):
 
     Raises:
         ValueError: if the dataset is empty or labels none of the tasks.
+
+    Example:
+
+    ```python
+    data = keras_dmtl.data.face_dataset(examples, model.tasks, 64)
+    predictions = collect_predictions(model, data)
+    predictions["gender"].outputs["gender_probabilities"].shape  # (n, 2)
+    ```
     """
     tasks = list(tasks or model.tasks)
-    outputs = {task.name: [] for task in tasks}
+    outputs = {task.name: {} for task in tasks}
     labels = {task.name: [] for task in tasks}
     batches = 0
     for images, batch_labels in dataset:
@@ -92,13 +98,18 @@ def collect_predictions(model, dataset, tasks=None):
             tasks = [t for t in tasks if t.name in given]
         predicted = model.predict_on_batch(images)
         for task in tasks:
-            outputs[task.name].append(np.asarray(predicted[task.name]))
+            answers = task.numpy_outputs(np.asarray(predicted[task.name]))
+            for name, value in answers.items():
+                outputs[task.name].setdefault(name, []).append(
+                    np.asarray(value))
             labels[task.name].append(np.asarray(batch_labels[task.name]))
         batches += 1
     if batches == 0:
         raise ValueError("The dataset is empty: nothing to evaluate.")
     return {
-        task.name: TaskPredictions(task, np.concatenate(labels[task.name]),
-                                   np.concatenate(outputs[task.name]))
+        task.name: TaskPredictions(
+            task, np.concatenate(labels[task.name]),
+            {name: np.concatenate(parts)
+             for name, parts in outputs[task.name].items()})
         for task in tasks
     }

@@ -10,117 +10,166 @@ import numpy as np
 
 from keras_dmtl.data.pipeline import face_dataset
 from keras_dmtl.evaluation.bias import bias_tables
-from keras_dmtl.evaluation.figures import confusion_figure
-from keras_dmtl.evaluation.figures import cumulative_score_figure
 from keras_dmtl.evaluation.figures import grad_cam_figure
 from keras_dmtl.evaluation.figures import task_weight_figure
 from keras_dmtl.evaluation.gradcam import grad_cam
 from keras_dmtl.evaluation.predictions import collect_predictions
-from keras_dmtl.evaluation.scores import confusion_matrix
-from keras_dmtl.evaluation.scores import cumulative_scores
-from keras_dmtl.evaluation.scores import nominal_scores
-from keras_dmtl.evaluation.scores import ordinal_scores
-from keras_dmtl.evaluation.scores import per_class_scores
-from keras_dmtl.evaluation.scores import row_normalised
-from keras_dmtl.tasks.ordinal_task import OrdinalTask
 
 DEFAULT_GROUPS = [3, 10, 20, 30, 40, 50, 60, 70]
 
-
-def load_dmtl_model(path):
-    """Loads a `.keras` file, insisting that it holds a keras-dmtl model."""
-    import keras
-
-    from keras_dmtl.models.dmtl_model import DMTLModel
-
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"model file not found: {path}")
-    try:
-        model = keras.models.load_model(path)
-    except Exception as error:
-        raise ValueError(
-            f"{path}: not a loadable Keras model file ({error})") from None
-    if not isinstance(model, DMTLModel):
-        raise ValueError(
-            f"{path}: a {type(model).__name__}, not a keras-dmtl model "
-            "(DMTLModel)")
-    return model
+from keras_dmtl.models.load_model import load_dmtl_model  # noqa: E402,F401
 
 
-def task_tables(predictions, group_cut_points=DEFAULT_GROUPS, max_error=10):
-    """The per-task metric tables of the report, as pandas DataFrames.
+def evaluation_options(group_cut_points=DEFAULT_GROUPS, max_error=10):
+    """The options every task's `scores` and `report` read.
+
+    Args:
+        group_cut_points: cut points of the age groups: an ordinal task
+            with ranks reports its "group accuracy" and its bias subgroups
+            by them.
+        max_error: the last error level of an ordinal task's cumulative
+            score CS(0..max_error).
 
     Returns:
-        A dict of DataFrames: `metrics` (one row per task), and per task
-        `classes_<task>` (precision and recall per class),
-        `confusion_<task>` and `confusion_<task>_normalised`; plus
-        `cumulative_score` (CS(i) per ordinal task) when there is one.
+        A dict: `{"group_cut_points": ..., "max_error": ...}`.
+    """
+    return {"group_cut_points": group_cut_points, "max_error": max_error}
+
+
+def metrics_table(predictions, options=None):
+    """One row per task: `task`, `kind`, `annotated` and its `scores`.
+
+    Each task gives its own scores (`Task.scores`): accuracy and macro-F1
+    (nominal); exact and group accuracy, MAE and MSE (ordinal); mean F1,
+    accuracy, macro precision and recall (multi-label); mean CCC, RMSE and
+    the CCC of each output (regression). The columns are the union, in
+    order of first appearance; a task without a score in a column has NaN
+    there, and a task with no annotated example only its first three
+    columns.
+
+    Args:
+        predictions: dict from `collect_predictions`.
+        options: dict from `evaluation_options`.
+
+    Returns:
+        A pandas DataFrame.
     """
     import pandas as pd
 
-    tables, summary, cs = {}, [], {}
+    rows = []
     for name, p in predictions.items():
-        mask = p.annotated
-        row = {"task": name, "kind": p.task.kind, "annotated": int(mask.sum())}
-        if not mask.any():
-            summary.append(row)
-            continue
-        if isinstance(p.task, OrdinalTask):
-            cuts = group_cut_points if p.task.ranks is not None else None
-            row.update(ordinal_scores(
-                p.true_index[mask], p.pred_index[mask], p.true_value[mask],
-                p.pred_value[mask], cuts))
-            cs[name] = cumulative_scores(p.true_value[mask],
-                                         p.pred_value[mask], max_error)
-            names = p.task.names
-        else:
-            row.update(nominal_scores(p.true_index[mask], p.pred_index[mask],
-                                      p.task.num_classes))
-            if p.pred_value is not None:  # numeric classes: errors too
-                errors = p.pred_value[mask] - p.true_value[mask]
-                row.update(mae=float(np.mean(np.abs(errors))),
-                           mse=float(np.mean(errors ** 2)))
-            names = p.task.classes
-        counts = confusion_matrix(p.true_index[mask], p.pred_index[mask],
-                                  len(names))
-        if not isinstance(p.task, OrdinalTask):
-            precision, recall, f1 = per_class_scores(counts)
-            tables[f"classes_{name}"] = pd.DataFrame({
-                "class": names, "precision": precision, "recall": recall,
-                "f1": f1, "labelled": counts.sum(1), "predicted": counts.sum(0),
-            })
-        tables[f"confusion_{name}"] = pd.DataFrame(counts, index=names,
-                                                   columns=names)
-        tables[f"confusion_{name}_normalised"] = pd.DataFrame(
-            row_normalised(counts), index=names, columns=names)
-        summary.append(row)
-    tables["metrics"] = pd.DataFrame(summary)
-    if cs:
-        tables["cumulative_score"] = pd.DataFrame(
-            {"error_level": range(max_error + 1), **cs})
-    return tables
+        row = {"task": name, "kind": p.task.kind,
+               "annotated": int(p.annotated.sum())}
+        if p.annotated.any():
+            row.update(p.task.scores(p.labels, p.outputs, options))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def task_tables(predictions, group_cut_points=DEFAULT_GROUPS, max_error=10):
+    """The summary table of the report, as a pandas DataFrame.
+
+    The per-task tables and figures (confusion matrices, cumulative
+    scores, per-label and per-output scores) are written by each task's
+    `Task.report` into a folder; see `evaluate_model`.
+
+    Args:
+        predictions: dict from `collect_predictions`.
+        group_cut_points: see `evaluation_options`.
+        max_error: see `evaluation_options`.
+
+    Returns:
+        A dict `{"metrics": metrics_table(...)}`.
+
+    Example:
+
+    ```python
+    tables = task_tables(collect_predictions(model, data))
+    tables["metrics"].set_index("task").loc["gender", "accuracy"]
+    ```
+    """
+    options = evaluation_options(group_cut_points, max_error)
+    return {"metrics": metrics_table(predictions, options)}
+
+
+REPORT_MARKER = ".keras-dmtl-report"
+"""A file in every report folder: only such a folder is ever replaced."""
+
+
+def check_report_folder(out):
+    """Refuses an existing `out` that is not a report this tool wrote.
+
+    An empty folder, or one holding a report (the marker file, or the
+    `report.md`, `report.html` and `metrics.csv` of an earlier release and
+    nothing that looks like a run), may be replaced; anything else is kept.
+
+    Raises:
+        ValueError: naming the folder and what it holds.
+    """
+    if not os.path.exists(out):
+        return
+    if not os.path.isdir(out):
+        raise ValueError(f"{out}: exists and is not a folder; give a new "
+                         "folder for the report")
+    entries = set(os.listdir(out))
+    if not entries or REPORT_MARKER in entries:
+        return
+    earlier = {"report.md", "report.html", "metrics.csv"} <= entries
+    run_files = {e for e in entries
+                 if e.endswith((".keras", ".json", ".h5", ".tflite", ".onnx"))
+                 or e in ("history.csv", "test_set.csv", "saved_model")}
+    if earlier and not run_files:
+        return
+    shown = ", ".join(sorted(entries)[:5]) + (", ..." if len(entries) > 5
+                                              else "")
+    raise ValueError(
+        f"{out}: exists and is not a keras-dmtl report folder (it holds "
+        f"{shown}); nothing was changed. Give a new or empty folder for "
+        "the report.")
+
+
+def _replace_folder(new, out):
+    """Moves `new` to `out`, replacing a report there only at the end."""
+    if not os.path.exists(out):
+        os.replace(new, out)
+        return
+    old = tempfile.mkdtemp(prefix=".report-old-",
+                           dir=os.path.dirname(os.path.abspath(out)))
+    os.rmdir(old)
+    os.replace(out, old)
+    try:
+        os.replace(new, out)
+    except BaseException:
+        os.replace(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def evaluate_model(model, examples, out, history=None, batch_size=32,
                    group_cut_points=DEFAULT_GROUPS, gradcam_faces=6,
-                   min_group_size=20):
+                   min_group_size=20, max_error=10):
     """Evaluates a model on labelled faces and writes a report folder.
 
     The folder gets `report.md` and a self-contained `report.html`
     (figures embedded), a CSV file per table and a PNG per figure:
-    per-task metrics (accuracy, macro-F1, per-class precision and recall;
-    exact and group accuracy, MAE, MSE and the cumulative score CS(0..10)
-    for ordinal tasks), confusion matrices (counts and row-normalised), the
-    bias study (every headline metric by every subgroup, with the worst and
-    best group and the gap), task weights per epoch when a training history
-    is given, and Grad-CAM maps of every task head. Data stream through the
-    model in batches. The folder is written under a temporary name and
-    moved into place at the end, so a failure leaves no half-written report.
+    `metrics.csv` (one row per task, the task's own scores), each task's
+    own tables and figures (`Task.report`: confusion matrices and per-class
+    precision and recall for nominal tasks; the cumulative score CS(i) and
+    confusion matrices for ordinal tasks; precision, recall and F1 per
+    label for multi-label tasks; CCC, Pearson, RMSE and a scatter plot per
+    output for regression tasks), the bias study (every task's headline
+    metric by every subgroup, with the worst and best group and the gap),
+    task weights per epoch when a training history is given, and Grad-CAM
+    maps of every task head. Data stream through the model in batches. The
+    folder is written under a temporary name and moved into place at the
+    end, so a failure leaves no half-written report.
 
     Args:
         model: a `DMTLModel`, or the path of a `.keras` file holding one.
         examples: `FaceExamples` labelled for some of the model's tasks.
-        out: the report folder (replaced if it exists).
+        out: the report folder. An existing one is replaced only if it is
+            empty or a report this tool wrote; any other is refused with a
+            `ValueError` and left as it was.
         history: optional path of the run's `history.csv` (per-epoch logs).
         batch_size: int.
         group_cut_points: cut points of the age groups used for "group
@@ -128,9 +177,17 @@ def evaluate_model(model, examples, out, history=None, batch_size=32,
         gradcam_faces: how many faces to show in the Grad-CAM grid.
         min_group_size: subgroups smaller than this are listed but not
             ranked worst or best.
+        max_error: the last error level of the cumulative score.
 
     Returns:
         The `metrics` table (a pandas DataFrame).
+
+    Example:
+
+    ```python
+    metrics = evaluate_model("runs/utkface/model.keras", test_examples,
+                             "runs/utkface/report")
+    ```
     """
     import pandas as pd
 
@@ -145,63 +202,44 @@ def evaluate_model(model, examples, out, history=None, batch_size=32,
         raise ValueError(f"The data ({examples.source}) has no examples.")
     for task in tasks:
         data_task = next(t for t in examples.tasks if t.name == task.name)
-        if data_task != task:
+        if not data_task.labels_match(task):
             raise ValueError(
                 f"Task '{task.name}' differs between the model ({task}) and "
                 f"the data ({data_task}).")
-    dataset = face_dataset(examples, [t.name for t in tasks], model.image_size,
-                           batch_size)
+    check_report_folder(out)
+    dataset = face_dataset(examples, tasks, model.image_size, batch_size)
     predictions = collect_predictions(model, dataset, tasks)
+    options = evaluation_options(group_cut_points, max_error)
 
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
     work = tempfile.mkdtemp(prefix=".report-", dir=parent)
     try:
         sections = _write_report(model, examples, predictions, work, history,
-                                 group_cut_points, gradcam_faces,
-                                 min_group_size)
+                                 options, gradcam_faces, min_group_size)
         _write_pages(sections, work, model, examples)
-        if os.path.exists(out):
-            shutil.rmtree(out)
-        os.replace(work, out)
+        with open(os.path.join(work, REPORT_MARKER), "w") as file:
+            file.write("written by keras-dmtl evaluate\n")
+        _replace_folder(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return pd.read_csv(os.path.join(out, "metrics.csv"))
 
 
-def _write_report(model, examples, predictions, work, history,
-                  group_cut_points, gradcam_faces, min_group_size):
+def _write_report(model, examples, predictions, work, history, options,
+                  gradcam_faces, min_group_size):
     import pandas as pd
 
-    sections = []
-    tables = task_tables(predictions, group_cut_points)
-    for name, table in tables.items():
-        table.to_csv(os.path.join(work, f"{name}.csv"),
-                     index=name.startswith("confusion_"))
-    sections.append(("Metrics per task", tables["metrics"], None))
-    for name, p in predictions.items():
-        if f"classes_{name}" in tables:
-            sections.append((f"Classes of {name}", tables[f"classes_{name}"],
-                             None))
-    if "cumulative_score" in tables:
-        cs = tables["cumulative_score"]
-        cumulative_score_figure(
-            {c: cs[c].to_numpy() for c in cs.columns if c != "error_level"},
-            os.path.join(work, "cumulative_score.png"))
-        sections.append(("Cumulative score CS(i)", cs,
-                         "cumulative_score.png"))
-    for name, p in predictions.items():
-        key = f"confusion_{name}"
-        if key not in tables:
-            continue
-        names = list(tables[key].columns)
-        confusion_figure(tables[key].to_numpy(),
-                         tables[f"{key}_normalised"].to_numpy(), names, name,
-                         os.path.join(work, f"{key}.png"))
-        sections.append((f"Confusion matrix of {name}", None, f"{key}.png"))
+    metrics = metrics_table(predictions, options)
+    metrics.to_csv(os.path.join(work, "metrics.csv"), index=False)
+    sections = [("Metrics per task", metrics, None)]
+    for p in predictions.values():
+        if p.annotated.any():
+            sections += p.task.report(p.labels, p.outputs, work, options)
 
-    groups, gaps = bias_tables(predictions, group_cut_points, min_group_size)
+    groups, gaps = bias_tables(predictions, options["group_cut_points"],
+                               min_group_size)
     groups.to_csv(os.path.join(work, "bias_groups.csv"), index=False)
     gaps.to_csv(os.path.join(work, "bias_gaps.csv"), index=False)
     sections.append((
@@ -222,28 +260,21 @@ def _write_report(model, examples, predictions, work, history,
         rows = np.unique(np.linspace(0, len(examples) - 1,
                                      gradcam_faces).astype(int))
         sample = examples.subset(rows)
+        tasks = [p.task for p in predictions.values()]
         images = np.concatenate([np.asarray(x) for x, _ in face_dataset(
-            sample, sample.task_names, model.image_size, 64)])
+            sample, tasks, model.image_size, 64)])
         maps, captions = {}, {}
         for name, p in predictions.items():
             maps[name] = grad_cam(model, images, name)
             captions[name] = [
-                f"{_answer(p, p.pred_index[i])} / "
-                f"{_answer(p, p.true_index[i]) if p.annotated[i] else '-'}"
+                f"{p.task.caption(p.outputs, i)} / "
+                f"{p.task.label_caption(p.labels[i])}"
                 for i in rows]
         grad_cam_figure(images, maps, captions, list(predictions),
                         os.path.join(work, "grad_cam.png"))
         sections.append(("Grad-CAM per task head (predicted / labelled)",
                          None, "grad_cam.png"))
     return sections
-
-
-def _answer(p, index):
-    if index < 0:
-        return "-"
-    if isinstance(p.task, OrdinalTask):
-        return str(p.task.names[index])
-    return p.task.classes[index]
 
 
 def _write_pages(sections, work, model, examples):

@@ -80,3 +80,100 @@ def ordinal_scores(true_index, pred_index, true_value, pred_value,
                 == np.searchsorted(cuts, pred_value, side="right"))
         scores["group_accuracy"] = float(np.mean(same))
     return scores
+
+
+def binary_f1(truth, predicted):
+    """F1 of boolean predictions against boolean truth (0 when undefined)."""
+    truth, predicted = np.asarray(truth, bool), np.asarray(predicted, bool)
+    hits = np.sum(truth & predicted)
+    total = np.sum(truth) + np.sum(predicted)
+    return float(2 * hits / total) if total else 0.0
+
+
+def multi_label_scores(labels, predicted):
+    """Per-label and summary scores of a multi-label task.
+
+    Args:
+        labels: `(n, L)` of 1, 0 and -1 (not annotated).
+        predicted: `(n, L)` of 1 and 0.
+
+    Returns:
+        `{"summary": {...}, "per_label": {...}}`. Per label: precision,
+        recall, F1, the annotated entries, labelled and predicted
+        positives. Summary: `mean_f1` over the labels whose F1 is defined
+        (some labelled or predicted positive), `accuracy` over annotated
+        entries, and the macro precision and recall over the same labels.
+    """
+    labels = np.asarray(labels).reshape(np.shape(predicted))
+    predicted = np.asarray(predicted)
+    annotated = labels != -1
+    truth = (labels == 1) & annotated
+    guess = (predicted == 1) & annotated
+    hits = (truth & guess).sum(0).astype("float64")
+    positives, guesses = truth.sum(0), guess.sum(0)
+    precision = np.divide(hits, guesses, out=np.zeros_like(hits),
+                          where=guesses > 0)
+    recall = np.divide(hits, positives, out=np.zeros_like(hits),
+                       where=positives > 0)
+    total = positives + guesses
+    f1 = np.divide(2 * hits, total, out=np.zeros_like(hits), where=total > 0)
+    defined = total > 0
+    count = annotated.sum()
+    summary = {
+        "mean_f1": float(f1[defined].mean()) if defined.any() else 0.0,
+        "accuracy": float(((truth == guess) & annotated).sum() / count)
+        if count else 0.0,
+        "macro_precision": float(precision[defined].mean())
+        if defined.any() else 0.0,
+        "macro_recall": float(recall[defined].mean())
+        if defined.any() else 0.0,
+    }
+    per_label = {"precision": precision, "recall": recall, "f1": f1,
+                 "annotated": annotated.sum(0), "labelled": positives,
+                 "predicted": guesses}
+    return {"summary": summary, "per_label": per_label}
+
+
+def concordance(truth, predicted):
+    """Lin's concordance correlation coefficient (NaN with < 2 values)."""
+    truth = np.asarray(truth, "float64")
+    predicted = np.asarray(predicted, "float64")
+    if len(truth) < 2:
+        return float("nan")
+    mean_t, mean_p = truth.mean(), predicted.mean()
+    covariance = np.mean((truth - mean_t) * (predicted - mean_p))
+    denominator = truth.var() + predicted.var() + (mean_t - mean_p) ** 2
+    return float(2 * covariance / denominator) if denominator > 0 else 0.0
+
+
+def regression_scores(labels, predicted):
+    """Per-output scores of a regression task over annotated values.
+
+    Args:
+        labels: `(n, K)` floats, NaN where not annotated.
+        predicted: `(n, K)` floats.
+
+    Returns:
+        A dict of per-output lists: `ccc`, `pearson`, `rmse`, `mae`, `mse`
+        and `annotated`.
+    """
+    labels = np.asarray(labels, "float64")
+    predicted = np.asarray(predicted, "float64").reshape(labels.shape)
+    table = {key: [] for key in ("ccc", "pearson", "rmse", "mae", "mse",
+                                 "annotated")}
+    for j in range(labels.shape[1]):
+        mask = ~np.isnan(labels[:, j])
+        truth, guess = labels[mask, j], predicted[mask, j]
+        errors = guess - truth
+        table["ccc"].append(concordance(truth, guess))
+        spread = truth.std() * guess.std() if len(truth) > 1 else 0.0
+        table["pearson"].append(
+            float(np.mean((truth - truth.mean()) * (guess - guess.mean()))
+                  / spread) if spread > 0 else float("nan"))
+        mse = float(np.mean(errors ** 2)) if len(truth) else float("nan")
+        table["mse"].append(mse)
+        table["rmse"].append(float(np.sqrt(mse)))
+        table["mae"].append(float(np.mean(np.abs(errors)))
+                            if len(truth) else float("nan"))
+        table["annotated"].append(int(mask.sum()))
+    return table

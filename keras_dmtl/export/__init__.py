@@ -7,6 +7,8 @@ from keras_dmtl.export.export_model import artifact_size
 from keras_dmtl.export.export_model import export_model
 from keras_dmtl.export.images import sample_images
 from keras_dmtl.export.model_info import describe
+from keras_dmtl.export.model_info import info_tasks
+from keras_dmtl.export.model_info import load_model_info
 from keras_dmtl.export.model_info import model_info
 from keras_dmtl.export.model_info import read_model_info
 from keras_dmtl.export.onnx_model import DEFAULT_OPSET

@@ -92,8 +92,9 @@ def export_model(model, export_format, out, precision="fp32", data=None,
     - `tensorrt`: `model.onnx` plus, to build the engine on the target,
       `build_engine_<precision>.sh` (the exact `trtexec` command),
       `build_engine.py` and `parity.py` (calibration and the engine's parity
-      check), `parity_images.npy`, `parity_reference.npz` and, for int8,
-      `calibration_images.npy`. Where the TensorRT Python package and a GPU
+      check) with the `keras_dmtl/` they need (the task classes only, which
+      run with NumPy alone), `parity_images.npy`, `parity_reference.npz`
+      and, for int8, `calibration_images.npy`. Where the TensorRT Python package and a GPU
       are present, the engine `model_<precision>.engine` is also built and
       checked here.
 
@@ -120,7 +121,7 @@ def export_model(model, export_format, out, precision="fp32", data=None,
             keras-dmtl model, or image data with no usable image.
         ParityError: the artifact disagrees with the model.
     """
-    from keras_dmtl.evaluation.report import load_dmtl_model
+    from keras_dmtl.models.load_model import load_dmtl_model
     from keras_dmtl.models.dmtl_model import DMTLModel
 
     if export_format not in PRECISIONS:
@@ -162,7 +163,7 @@ def export_model(model, export_format, out, precision="fp32", data=None,
             path = os.path.join(staging, name)
             runtime = load_artifact(path, num_threads=2)
             outputs = runtime.predict(parity)
-            report = parity_report(info["tasks"], reference, outputs,
+            report = parity_report(model.tasks, reference, outputs,
                                    artifact_precision, min_agreement)
             report.update({"artifact": name, "format": export_format,
                            "runtime": runtime.name, "images": source})
@@ -213,6 +214,7 @@ def _write_tensorrt(info, precision, staging, parity, reference,
     shutil.copy(tensorrt_engine.__file__,
                 os.path.join(staging, "build_engine.py"))
     shutil.copy(parity_module.__file__, os.path.join(staging, "parity.py"))
+    write_task_package(staging)
     np.save(os.path.join(staging, "parity_images.npy"),
             np.round(parity).astype("uint8"))
     np.savez(os.path.join(staging, "parity_reference.npz"), **reference)
@@ -233,6 +235,47 @@ def _write_tensorrt(info, precision, staging, parity, reference,
             f"run ./{os.path.basename(script)} there (trtexec builds the "
             "engine; build_engine.py checks it against the Keras model).")
     return checked, [note]
+
+
+def write_task_package(folder):
+    """Writes a minimal `keras_dmtl/` package of the task classes.
+
+    `build_engine.py` and `parity.py` read the tasks of `model_info.json`
+    with `Task.from_description`; on a device this copy, which needs only
+    NumPy (no Keras, no TensorFlow), provides them: a small `__init__.py`,
+    `labels.py` and the `tasks/` package, copied from this installation.
+
+    Args:
+        folder: the folder to write `keras_dmtl/` into.
+
+    Returns:
+        The path of the package folder.
+    """
+    import keras_dmtl.tasks
+    from keras_dmtl import labels
+    from keras_dmtl.version import __version__
+
+    package = os.path.join(folder, "keras_dmtl")
+    os.makedirs(os.path.join(package, "tasks"), exist_ok=True)
+    with open(os.path.join(package, "__init__.py"), "w") as file:
+        file.write(TASK_PACKAGE_INIT.format(version=__version__))
+    shutil.copy(labels.__file__, os.path.join(package, "labels.py"))
+    source = os.path.dirname(keras_dmtl.tasks.__file__)
+    for name in sorted(os.listdir(source)):
+        if name.endswith(".py"):
+            shutil.copy(os.path.join(source, name),
+                        os.path.join(package, "tasks", name))
+    return package
+
+
+TASK_PACKAGE_INIT = '''"""keras-dmtl {version}'s task classes, for build_engine.py and parity.py.
+
+A copy written by `keras-dmtl export --format tensorrt`: only `labels` and
+`tasks`, which need NumPy alone. Install keras-dmtl for the rest.
+"""
+
+__version__ = "{version}"
+'''
 
 
 def _move(source, target, staging):

@@ -5,7 +5,6 @@ import os
 from keras_dmtl.export.images import IMAGE_EXTENSIONS
 from keras_dmtl.export.images import image_files
 from keras_dmtl.export.images import load_face
-from keras_dmtl.export.model_info import describe
 from keras_dmtl.export.runtimes import load_artifact
 
 
@@ -29,8 +28,9 @@ def predict_files(inputs, model, aligned=False, min_confidence=0.9,
     Returns:
         `(records, summary)`: one dict per face, with `image`, `face` (its
         number in the photo, largest first), `box` ([x, y, width, height]),
-        `confidence` and `attributes`; and a line counting photos, faces and
-        skipped files.
+        `confidence` and `attributes` (from task name to `task.answer`, the
+        record `DMTLModel.predict_attributes` gives, the same from every
+        artifact); and a line counting photos, faces and skipped files.
     """
     import numpy as np
     from PIL import Image
@@ -76,7 +76,7 @@ def predict_files(inputs, model, aligned=False, min_confidence=0.9,
                 "face": index,
                 "box": [int(v) for v in face["box"]],
                 "confidence": face["confidence"],
-                "attributes": describe(runtime.info, outputs, index),
+                "attributes": runtime.describe(outputs, index),
             })
     summary = (f"{len(records)} face(s) in {len(paths) - len(unreadable)} "
                f"image(s) with {runtime.name}; {len(faceless)} image(s) "

@@ -1,20 +1,19 @@
-"""The outputs every exported artifact gives: decoded answers and probabilities.
+"""The outputs every exported artifact gives: decoded answers and more.
 
-An artifact's graph ends where a user's code begins: for each task it gives
-`<task>` (the decoded answer: the rank value, such as the age in years, for
-an ordinal task; the class index for a nominal task) and
-`<task>_probabilities` (the K-1 "above rank k" probabilities of an ordinal
-task; the class probabilities of a nominal task). The TensorFlow graph below
-is what SavedModel, TFLite, ONNX and TensorRT artifacts compute; its NumPy
-twin decodes the Keras model's raw outputs the same way, so parity checks
-compare like with like.
+An artifact's graph ends where a user's code begins: each task gives the
+outputs its `output_names()` lists, computed in the graph by its
+`graph_outputs`: for example `<task>` (the decoded answer: an ordinal
+task's rank value, such as the age in years; a nominal task's class index;
+a multi-label task's 0/1 per label; a regression task's values) and
+`<task>_probabilities` (for the tasks that have them). The TensorFlow graph
+below is what SavedModel, TFLite, ONNX and TensorRT artifacts compute; its
+NumPy twin (each task's `numpy_outputs`) decodes the Keras model's raw
+outputs the same way, so parity checks compare like with like.
 
-This file is export code and uses TensorFlow directly: `keras.ops.argmax`
-guards against negative zeros with a `Bitcast` that ONNX has no operator
-for.
+This file is export code and uses TensorFlow directly (inside the tasks'
+`graph_outputs`): `keras.ops.argmax` guards against negative zeros with a
+`Bitcast` that ONNX has no operator for.
 """
-
-import numpy as np
 
 IMAGE_INPUT = "image"
 BYTES_INPUT = "image_bytes"
@@ -22,53 +21,46 @@ BYTES_SIGNATURE = "serving_bytes"
 
 
 def output_names(tasks):
-    """The artifact's output names, two per task, in task order."""
-    names = []
-    for task in tasks:
-        names += [task.name, f"{task.name}_probabilities"]
-    return names
+    """The artifact's output names: each task's `output_names()`, in order.
+
+    Args:
+        tasks: list of `Task`.
+
+    Returns:
+        A list of str, such as `["age", "age_probabilities", "affect"]`.
+    """
+    return [name for task in tasks for name in task.output_names()]
 
 
 def decoded_outputs(tasks, raw):
-    """TensorFlow: raw head outputs to the artifact's named outputs."""
-    import tensorflow as tf
+    """TensorFlow: raw head outputs to the artifact's named outputs.
 
+    Args:
+        tasks: list of `Task`.
+        raw: dict from task name to the head's raw output tensor.
+
+    Returns:
+        A dict from output name (`output_names(tasks)`) to a tensor.
+    """
     outputs = {}
     for task in tasks:
-        logits = tf.cast(raw[task.name], tf.float32)
-        if task.kind == "ordinal":
-            # Counted in int32: a full-integer TFLite model quantizes a
-            # float count to int8 steps of about 116/255, which moved ages
-            # (age agreement 59 % -> 51 % on the UTKFace model).
-            rank = tf.reduce_sum(tf.cast(logits > 0, tf.int32), axis=-1)
-            values = tf.constant(np.asarray(task.values, "float32"))
-            outputs[task.name] = tf.gather(values, rank)
-            outputs[f"{task.name}_probabilities"] = tf.sigmoid(logits)
-        else:
-            outputs[task.name] = tf.argmax(logits, axis=-1,
-                                           output_type=tf.int32)
-            outputs[f"{task.name}_probabilities"] = tf.nn.softmax(logits)
+        outputs.update(task.graph_outputs(raw[task.name]))
     return outputs
 
 
 def decoded_outputs_numpy(tasks, raw):
     """NumPy twin of `decoded_outputs`, for the Keras model's outputs.
 
-    The answers come from each task's own `predict_index`, the rule the
-    rest of the library decodes with.
+    Args:
+        tasks: list of `Task`.
+        raw: dict from task name to the head's raw output array.
+
+    Returns:
+        A dict from output name to a NumPy array, one row per image.
     """
     outputs = {}
     for task in tasks:
-        logits = np.asarray(raw[task.name], "float32")
-        index = task.predict_index(logits)
-        if task.kind == "ordinal":
-            outputs[task.name] = np.asarray(task.values, "float32")[index]
-            outputs[f"{task.name}_probabilities"] = 1 / (1 + np.exp(-logits))
-        else:
-            outputs[task.name] = index.astype("int32")
-            shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-            outputs[f"{task.name}_probabilities"] = (
-                shifted / shifted.sum(axis=-1, keepdims=True))
+        outputs.update(task.numpy_outputs(raw[task.name]))
     return outputs
 
 

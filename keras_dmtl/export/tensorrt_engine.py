@@ -12,7 +12,9 @@ It needs only NumPy, the TensorRT Python package (JetPack ships it) and
 either cuda-python or PyCUDA, and works with TensorRT 8.0 to 10. `check`
 runs the engine on the exported parity images and compares it with the
 Keras model's outputs on them (`parity_reference.npz`), writing
-`<engine>.parity.json`, as every keras-dmtl export does.
+`<engine>.parity.json`, as every keras-dmtl export does; it reads the
+tasks with the `parity.py` and the minimal `keras_dmtl/` (task classes
+only, no Keras) that the export writes beside this file.
 """
 
 import argparse
@@ -267,29 +269,45 @@ def build_engine(onnx_path, engine_path, precision="fp16", max_batch=32,
     return engine_path
 
 
+def _parity():
+    """The parity module: keras-dmtl's, or the copy beside this file."""
+    try:
+        from keras_dmtl.export import parity
+    except ImportError:  # on the device, beside parity.py and keras_dmtl/
+        if HERE not in sys.path:
+            sys.path.insert(0, HERE)
+        import parity
+    return parity
+
+
 def check_engine(engine_path, images, reference, info, precision,
                  batch_size=8):
-    """Runs an engine on the parity images and writes its parity JSON."""
-    try:
-        from keras_dmtl.export.parity import failure_message
-        from keras_dmtl.export.parity import parity_report
-        from keras_dmtl.export.parity import write_parity
-    except ImportError:  # on the device, beside a copy of parity.py
-        sys.path.insert(0, HERE)
-        from parity import failure_message
-        from parity import parity_report
-        from parity import write_parity
+    """Runs an engine on the parity images and writes its parity JSON.
 
+    Args:
+        engine_path: the engine file.
+        images: float32 `(n, H, W, 3)`, the parity images.
+        reference: the Keras model's outputs on them.
+        info: the model info (`model_info.json`), whose tasks say how
+            answers agree.
+        precision: the engine's precision, which sets the bar.
+        batch_size: int.
+
+    Returns:
+        The parity report.
+    """
+    parity = _parity()
     runner = EngineRunner(engine_path)
     parts = [runner.run(images[i:i + batch_size])
              for i in range(0, len(images), batch_size)]
     outputs = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    report = parity_report(info["tasks"], reference, outputs, precision)
+    report = parity.parity_report(info["tasks"], reference, outputs,
+                                  precision)
     report.update({"artifact": os.path.basename(engine_path),
                    "runtime": "tensorrt"})
-    write_parity(report, f"{engine_path}.parity.json")
+    parity.write_parity(report, f"{engine_path}.parity.json")
     if not report["passed"]:
-        raise SystemExit(failure_message(report, engine_path))
+        raise SystemExit(parity.failure_message(report, engine_path))
     return report
 
 
@@ -328,9 +346,8 @@ def main(argv=None):
         report = check_engine(engine, images.astype("float32"), reference,
                               info, args.precision)
         for name, task in report["tasks"].items():
-            print(f"{name}: {task['agreement']:.2%} agreement with Keras, max "
-                  f"probability difference "
-                  f"{task['max_probability_difference']:.3g}")
+            print(f"{name}: {task['agreement']:.2%} agreement with Keras, "
+                  f"{_parity().difference_text(task)}")
 
 
 if __name__ == "__main__":

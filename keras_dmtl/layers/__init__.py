@@ -1,3 +1,4 @@
 from keras_dmtl.layers.ordinal_head import OrdinalHead
 from keras_dmtl.layers.ordinal_head import ordinal_rank
+from keras_dmtl.layers.regression_head import RegressionHead
 from keras_dmtl.layers.uncertainty_weighting import UncertaintyWeighting

@@ -1,1 +1,4 @@
+from keras_dmtl.losses.concordance_loss import ConcordanceLoss
+from keras_dmtl.losses.masked_mean_squared_error import MaskedMeanSquaredError
+from keras_dmtl.losses.multi_label_crossentropy import MultiLabelCrossentropy
 from keras_dmtl.losses.ordinal_crossentropy import OrdinalCrossentropy

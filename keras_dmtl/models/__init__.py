@@ -1,2 +1,3 @@
 from keras_dmtl.models.backbones import BACKBONES
 from keras_dmtl.models.dmtl_model import DMTLModel
+from keras_dmtl.models.load_model import load_dmtl_model

@@ -10,7 +10,6 @@ from keras_dmtl.metrics.task_weight import TaskWeight
 from keras_dmtl.models.backbones import build_backbone
 from keras_dmtl.models.backbones import split_backbone
 from keras_dmtl.models.backbones import stage_ends
-from keras_dmtl.labels import MISSING_LABEL
 from keras_dmtl.tasks.task import deserialize_tasks
 from keras_dmtl.tasks.task import serialize_tasks
 
@@ -27,15 +26,17 @@ class DMTLModel(keras.Model):
     from the task's specification. Its losses are combined by an
     `UncertaintyWeighting` layer whose log-variances are trained by the same
     optimizer (and kept out of weight decay), so `model.fit` needs nothing
-    but a dataset of `(images, {task_name: label})`. A label of -1 leaves
-    that example out of that task's loss and metrics.
+    but a dataset of `(images, {task_name: label})`. A missing label (-1,
+    or NaN for a regression task) leaves that example out of that task's
+    loss and metrics.
 
     Each epoch's logs hold the total `loss`, every task's own `<task>_loss`,
     its metrics (`<task>_accuracy`, `<task>_mae`, ...) and its normalised
     weight `<task>_beta`.
 
     Args:
-        tasks: list of `Task`, such as `OrdinalTask` and `NominalTask`.
+        tasks: list of `Task`: `OrdinalTask`, `NominalTask`,
+            `MultiLabelTask`, `RegressionTask`.
         backbone: str, one of `keras_dmtl.models.BACKBONES`. Defaults to
             `"efficientnet_b0"`, the paper's MBConv trunk.
         weights: None (random start) or the path of a weights file for the
@@ -65,7 +66,8 @@ class DMTLModel(keras.Model):
 
     Returns:
         A dict from task name to its raw head output: class logits for a
-        nominal task, K-1 threshold logits for an ordinal task.
+        nominal task, K-1 threshold logits for an ordinal task, one logit
+        per label for a multi-label task, the values of a regression task.
         `predict_attributes` decodes them.
 
     Example:
@@ -252,7 +254,8 @@ class DMTLModel(keras.Model):
         if missing:
             raise ValueError(
                 f"The labels have no entry for task(s) {missing}: the data "
-                f"gives {sorted(y)}. Give -1 labels for tasks a dataset lacks."
+                f"gives {sorted(y)}. Give each missing task's "
+                "`missing_labels` (-1, or NaN for regression tasks)."
             )
         losses = []
         for task, tracker in zip(self.tasks, self.task_loss_trackers):
@@ -262,10 +265,8 @@ class DMTLModel(keras.Model):
             value = self.task_losses[task.name](
                 y[task.name], y_pred[task.name], sample_weight=weight
             )
-            annotated = ops.sum(
-                ops.cast(ops.not_equal(y[task.name], MISSING_LABEL), "float32")
-            )
-            tracker.update_state(value, sample_weight=annotated)
+            tracker.update_state(
+                value, sample_weight=task.annotated_count(y[task.name]))
             losses.append(value)
         total = self.weighting(losses)
         betas = self.weighting.task_weights()
@@ -289,8 +290,11 @@ class DMTLModel(keras.Model):
 
         Returns:
             A list with one dict per image, from task name to the decoded
-            answer: `value` (such as the age in years) for ordinal tasks,
-            `label` and `probabilities` for nominal tasks.
+            answer, the same record every exported artifact gives
+            (`Task.answer`): `value`, `label` and `index` for ordinal
+            tasks, `label`, `index` and `probabilities` for nominal tasks,
+            `active` and `probabilities` for multi-label tasks, one value
+            per output for regression tasks.
         """
         images = np.asarray(images)
         if images.ndim == 3:

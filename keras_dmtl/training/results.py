@@ -27,9 +27,11 @@ def results_against_chance(metrics, tasks, train, test):
 
 def format_results(results):
     """A plain-text table of `results_against_chance`."""
-    lines = [f"{'metric':<22}{'model':>10}{'chance':>10}"]
+    width = max([22] + [len(name) + 2 for name in results])
+    lines = [f"{'metric':<{width}}{'model':>10}{'chance':>10}"]
     for name, row in results.items():
-        lines.append(f"{name:<22}{row['model']:>10.4f}{row['chance']:>10.4f}")
+        lines.append(f"{name:<{width}}{row['model']:>10.4f}"
+                     f"{row['chance']:>10.4f}")
     return "\n".join(lines)
 
 

@@ -2,27 +2,40 @@
 
 import keras
 
-from keras_dmtl.tasks.ordinal_task import OrdinalTask
-
 SCORE_NAME = "combined_score"
 
 
 def task_skill(task, metrics, chance, prefix="val_"):
     """How far a task's metric went from chance towards perfect.
 
-    Nominal tasks: (accuracy - chance accuracy) / (1 - chance accuracy).
-    Ordinal tasks: 1 - MAE / chance MAE, the chance MAE being that of
-    always answering the training median. Both are 0 at chance level, 1 when
-    perfect and negative when worse than chance, so accuracies and errors in
-    years (different scales, opposite directions) become comparable.
+    The task computes it (`Task.skill`) from the logged metric it names
+    (`Task.skill_metric`) and its chance level:
+
+    - nominal: (accuracy - chance accuracy) / (1 - chance accuracy);
+    - ordinal: 1 - MAE / chance MAE, the chance MAE being that of always
+      answering the training median;
+    - multi-label: (mean F1 - chance F1) / (1 - chance F1);
+    - regression: the mean CCC (0 for a constant guess).
+
+    All are 0 at chance level, 1 when perfect and negative when worse than
+    chance, so accuracies, F1 scores, correlations and errors in years
+    (different scales, opposite directions) become comparable.
+
+    Args:
+        task: a `Task`.
+        metrics: dict of logged metrics, such as an epoch's logs.
+        chance: dict `"<task>_<metric>" -> value`, from `chance_levels`.
+        prefix: the prefix of the metrics in `metrics`.
+
+    Example:
+
+    ```python
+    gender = keras_dmtl.NominalTask("gender", ["male", "female"])
+    task_skill(gender, {"val_gender_accuracy": 0.9},
+               {"gender_accuracy": 0.5})  # 0.8
+    ```
     """
-    if isinstance(task, OrdinalTask):
-        mae = metrics[f"{prefix}{task.name}_mae"]
-        base = chance[f"{task.name}_mae"]
-        return 1.0 - mae / base if base > 0 else 0.0
-    accuracy = metrics[f"{prefix}{task.name}_accuracy"]
-    base = chance[f"{task.name}_accuracy"]
-    return (accuracy - base) / (1.0 - base) if base < 1 else 0.0
+    return float(task.skill(metrics, chance, prefix))
 
 
 def combined_score(tasks, metrics, chance, prefix="val_"):
@@ -40,7 +53,17 @@ def combined_score(tasks, metrics, chance, prefix="val_"):
 
 
 def chance_levels(tasks, train, validation):
-    """`Task.chance_metrics` of every task, keyed `"<task>_<metric>"`."""
+    """`Task.chance_metrics` of every task, keyed `"<task>_<metric>"`.
+
+    Args:
+        tasks: the tasks.
+        train: `FaceExamples` the chance guess learns from.
+        validation: `FaceExamples` it is scored on.
+
+    Returns:
+        A dict such as `{"age_mae": 14.2, "age_accuracy": 0.04,
+        "aus_mean_f1": 0.31, "affect_ccc": 0.0, ...}`.
+    """
     levels = {}
     for task in tasks:
         for metric, value in task.chance_metrics(
@@ -67,6 +90,7 @@ class CombinedScore(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None and all(
-                f"val_{t.name}_accuracy" in logs for t in self.tasks):
+                f"val_{t.name}_{t.skill_metric()}" in logs
+                for t in self.tasks):
             logs[f"val_{SCORE_NAME}"] = combined_score(self.tasks, logs,
                                                        self.chance)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from keras_dmtl import NominalTask
 from keras_dmtl.data import FaceExamples
@@ -6,6 +7,7 @@ from keras_dmtl.data import face_augmentation
 from keras_dmtl.data import face_dataset
 from keras_dmtl.data import mixed_dataset
 from keras_dmtl.data import SyntheticFaces
+from keras_dmtl.data import synthetic_tasks
 from tests.conftest import write_image
 
 
@@ -67,3 +69,45 @@ def test_mixed_stream_follows_the_weights_and_fills_missing_labels():
     assert np.all(from_utk ^ from_fer)
     assert np.all(np.asarray(labels["gender"])[from_fer] == -1)
     assert 0.6 < from_utk.mean() < 0.9
+
+
+def test_mixed_multi_label_and_regression_sources_with_tasks():
+    faces = SyntheticFaces(40, 16)
+    aus = faces.examples(["action_units", "expression"])
+    affect = faces.examples(["affect"])
+    tasks = synthetic_tasks(["action_units", "expression", "affect"])
+    data = mixed_dataset([(aus, 1), (affect, 1)], tasks, image_size=16,
+                         batch_size=64, seed=2)
+    _, labels = next(iter(data))
+    units = np.asarray(labels["action_units"])
+    values = np.asarray(labels["affect"])
+    expression = np.asarray(labels["expression"])
+    assert units.shape == (64, 8) and units.dtype == np.int32
+    assert values.shape == (64, 2) and values.dtype == np.float32
+    from_aus = (units >= 0).all(axis=1)
+    from_affect = ~np.isnan(values).any(axis=1)
+    assert np.all(from_aus ^ from_affect) and 0 < from_aus.sum() < 64
+    assert (units[from_affect] == -1).all()
+    assert np.isnan(values[from_aus]).all()
+    assert (expression[from_affect] == -1).all()
+    assert (expression[from_aus] >= 0).all()
+    # Names cannot give a missing regression label its shape.
+    with pytest.raises(ValueError, match=r"labels of 'action_units' are "
+                                         r"int32 \(\) in source 0 .* but "
+                                         r"int32 \(8,\) in source 1 "
+                                         r".*Task objects"):
+        mixed_dataset([(affect, 1), (aus, 1)],
+                      ["action_units", "expression", "affect"],
+                      image_size=16)
+
+
+def test_face_dataset_with_tasks_the_examples_lack():
+    faces = SyntheticFaces(6, 16)
+    examples = faces.examples(["gender"])
+    tasks = synthetic_tasks(["gender", "action_units", "affect"])
+    _, labels = next(iter(face_dataset(examples, tasks, image_size=16,
+                                       batch_size=6)))
+    assert np.asarray(labels["action_units"]).tolist() == [[-1] * 8] * 6
+    assert np.isnan(np.asarray(labels["affect"])).all()
+    assert np.asarray(labels["gender"]).tolist() == (
+        faces.labels["gender"].tolist())

@@ -1,9 +1,12 @@
 import numpy as np
 import pytest
 
+from keras_dmtl.data import ACTION_UNITS
+from keras_dmtl.data import EXPRESSIONS
 from keras_dmtl.data import SyntheticFaces
 from keras_dmtl.data import face_dataset
 from keras_dmtl.data import synthetic_tasks
+from keras_dmtl.data.synthetic_faces import _draw_face
 
 
 def test_deterministic_under_the_seed():
@@ -57,3 +60,36 @@ def test_synthetic_tasks_match_labels():
     assert names == ["age", "expression"]
     with pytest.raises(ValueError, match="No synthetic labels"):
         synthetic_tasks(("valence",))
+
+
+ALL_NAMES = ["age", "age_group", "gender", "race", "expression",
+             "action_units", "affect"]
+
+
+def test_examples_for_every_kind():
+    faces = SyntheticFaces(12, 16)
+    examples = faces.examples(ALL_NAMES)
+    kinds = {t.name: t.kind for t in examples.tasks}
+    assert kinds["action_units"] == "multi_label"
+    assert kinds["affect"] == "regression"
+    assert examples.labels["action_units"].shape == (12, len(ACTION_UNITS))
+    affect = examples.labels["affect"]
+    assert affect.shape == (12, 2) and affect.dtype == np.float32
+    np.testing.assert_array_equal(affect[:, 0], faces.labels["valence"])
+    np.testing.assert_array_equal(affect[:, 1], faces.labels["arousal"])
+    assert [t.name for t in synthetic_tasks(ALL_NAMES)] == ALL_NAMES
+    assert synthetic_tasks(["action_units"])[0].labels == ACTION_UNITS
+
+
+def test_every_action_unit_changes_the_face():
+    labels = {"age": 30, "gender": 0, "race": 0,
+              "expression": EXPRESSIONS.index("neutral"),
+              "action_units": np.zeros(len(ACTION_UNITS), "int32")}
+    plain = _draw_face(np.random.default_rng(3), 64, labels)
+    for j, unit in enumerate(ACTION_UNITS):
+        units = np.zeros(len(ACTION_UNITS), "int32")
+        units[j] = 1
+        face = _draw_face(np.random.default_rng(3), 64,
+                          dict(labels, action_units=units))
+        changed = np.abs(face.astype(int) - plain.astype(int)).max(-1) > 30
+        assert changed.sum() >= 10, unit

@@ -3,8 +3,13 @@ import os
 import numpy as np
 import pytest
 
+from tests.conftest import run_once
+
 IMAGE_SIZE = 32
 CHECK_IMAGES = 48
+EXPORTS = [("savedmodel", "fp32"), ("tflite", "fp32"), ("tflite", "fp16"),
+           ("tflite", "dynamic_int8"), ("tflite", "int8"),
+           ("tensorrt", "int8")]
 
 
 def small_model(backbone="mobilenet_v2_0.35", image_size=IMAGE_SIZE):
@@ -38,38 +43,47 @@ def model_file(tmp_path_factory):
     """A small model trained briefly, so that its answers are not ties.
 
     An untrained head gives every class the same probability; any rounding
-    then flips the answer, which says nothing about the export.
+    then flips the answer, which says nothing about the export. Made once
+    per test run (`run_once`).
     """
-    import keras
+    def build(folder):
+        import keras
 
-    from keras_dmtl.data import SyntheticFaces
+        from keras_dmtl.data import SyntheticFaces
 
-    keras.utils.set_random_seed(0)
-    model = small_model()
-    faces = SyntheticFaces(512, IMAGE_SIZE, seed=1)
-    labels = {name: faces.labels[source] for name, source in [
-        ("age", "age"), ("age_group", "age"), ("gender", "gender"),
-        ("race", "race")]}
-    model.compile(optimizer=keras.optimizers.Adam(3e-3))
-    model.fit(faces.images, labels, epochs=3, batch_size=64, verbose=0)
-    path = str(tmp_path_factory.mktemp("model") / "model.keras")
-    model.save(path)
-    return path
+        keras.utils.set_random_seed(0)
+        model = small_model()
+        faces = SyntheticFaces(512, IMAGE_SIZE, seed=1)
+        labels = {name: faces.labels[source] for name, source in [
+            ("age", "age"), ("age_group", "age"), ("gender", "gender"),
+            ("race", "race")]}
+        # Eager steps: tracing the training graph of a tiny model takes
+        # longer than its three epochs.
+        model.compile(optimizer=keras.optimizers.Adam(3e-3),
+                      run_eagerly=True)
+        model.fit(faces.images, labels, epochs=3, batch_size=64, verbose=0)
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        return path
+
+    return run_once(tmp_path_factory, "model", build)
 
 
 @pytest.fixture(scope="session")
 def face_folder(tmp_path_factory):
     """Aligned-face-like images on disk, for parity and calibration."""
-    from PIL import Image
+    def build(folder):
+        from PIL import Image
 
-    from keras_dmtl.data import SyntheticFaces
+        from keras_dmtl.data import SyntheticFaces
 
-    folder = tmp_path_factory.mktemp("faces")
-    faces = SyntheticFaces(2 * CHECK_IMAGES, 48, seed=3)
-    for index, image in enumerate(faces.images):
-        Image.fromarray(np.asarray(image, "uint8")).save(
-            os.path.join(folder, f"face_{index:03d}.png"))
-    return str(folder)
+        faces = SyntheticFaces(2 * CHECK_IMAGES, 48, seed=3)
+        for index, image in enumerate(faces.images):
+            Image.fromarray(np.asarray(image, "uint8")).save(
+                os.path.join(folder, f"face_{index:03d}.png"))
+        return folder
+
+    return run_once(tmp_path_factory, "faces", build)
 
 
 @pytest.fixture(scope="session")
@@ -86,15 +100,20 @@ def exports(model_file, face_folder, tmp_path_factory):
     test check the bar itself.
     """
     from keras_dmtl.export import export_model
+    from keras_dmtl.export.export_model import ExportResult
 
-    out = str(tmp_path_factory.mktemp("exports") / "artifacts")
-    results = {}
-    for export_format, precision in [
-        ("savedmodel", "fp32"), ("tflite", "fp32"), ("tflite", "fp16"),
-        ("tflite", "dynamic_int8"), ("tflite", "int8"), ("tensorrt", "int8"),
-    ]:
-        results[export_format, precision] = export_model(
-            model_file, export_format, out, precision, data=face_folder,
-            parity_images=CHECK_IMAGES, calibration_images=CHECK_IMAGES,
-            min_agreement=0.0 if precision.endswith("int8") else None)
-    return out, results
+    def build(folder):
+        out = os.path.join(folder, "artifacts")
+        results = {}
+        for export_format, precision in EXPORTS:
+            result = export_model(
+                model_file, export_format, out, precision, data=face_folder,
+                parity_images=CHECK_IMAGES, calibration_images=CHECK_IMAGES,
+                min_agreement=0.0 if precision.endswith("int8") else None)
+            results[f"{export_format}/{precision}"] = result._asdict()
+        return {"out": out, "results": results}
+
+    made = run_once(tmp_path_factory, "exports", build)
+    results = {tuple(key.split("/")): ExportResult(**value)
+               for key, value in made["results"].items()}
+    return made["out"], results

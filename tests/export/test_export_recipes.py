@@ -43,7 +43,8 @@ def test_jetson_recipe_prepares_a_folder_for_the_device(model_file,
     names = set(os.listdir(out))
     assert {"model.onnx", "model.onnx.parity.json", "build_engine_fp16.sh",
             "build_engine.py", "parity.py", "parity_images.npy",
-            "parity_reference.npz", "model_info.json", "README.txt"} <= names
+            "parity_reference.npz", "model_info.json", "README.txt",
+            "keras_dmtl"} <= names
     readme = (out / "README.txt").read_text()
     assert "./build_engine_fp16.sh" in readme
     assert "--maxShapes=image:8x32x32x3" in (

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -62,6 +63,41 @@ def test_bundle_holds_all_a_device_needs(exports):
         assert "run ./build_engine_int8.sh there" in result.notes[0]
 
 
+# Beside an engine: no Keras, no TensorFlow, no installed keras-dmtl; the
+# bundle's own keras_dmtl/ (task classes only) must do.
+CHECK_WITHOUT_KERAS = """
+import json, os, sys
+
+
+class Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("keras", "tensorflow"):
+            raise ImportError(f"{name} is not installed here")
+
+
+sys.meta_path.insert(0, Blocker())
+bundle = sys.argv[1]
+sys.path.insert(0, bundle)
+import numpy as np
+import parity
+import keras_dmtl.tasks
+here = os.path.join(bundle, "keras_dmtl")
+assert os.path.dirname(keras_dmtl.__file__) == here
+assert not [m for m in sys.modules
+            if m.split(".")[0] in ("keras", "tensorflow")]
+with open(os.path.join(bundle, "model_info.json")) as file:
+    info = json.load(file)
+with np.load(os.path.join(bundle, "parity_reference.npz")) as data:
+    reference = {k: data[k] for k in data.files}
+report = parity.parity_report(info["tasks"], reference, reference, "int8")
+import runpy
+script = runpy.run_path(os.path.join(bundle, "build_engine.py"))
+assert script["_parity"]() is parity  # what `build_engine.py check` uses
+kinds = sorted(keras_dmtl.tasks.Task.KINDS)
+print(json.dumps({"report": report, "kinds": kinds}))
+"""
+
+
 def test_device_script_runs_without_keras_dmtl(exports, tmp_path):
     out, _ = exports
     code = ("import runpy, sys; sys.modules['keras_dmtl'] = None; "
@@ -72,3 +108,19 @@ def test_device_script_runs_without_keras_dmtl(exports, tmp_path):
                           text=True, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "{calibrate,build,check}" in done.stdout
+    package = os.path.join(out, "keras_dmtl")
+    assert sorted(os.listdir(package)) == ["__init__.py", "labels.py",
+                                           "tasks"]
+    assert "task.py" in os.listdir(os.path.join(package, "tasks"))
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK_WITHOUT_KERAS, out], capture_output=True,
+        text=True, cwd=tmp_path, timeout=120,
+        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    checked = json.loads(done.stdout.strip().splitlines()[-1])
+    report = checked["report"]
+    assert report["passed"] and report["num_images"] == 48
+    assert sorted(report["tasks"]) == ["age", "age_group", "gender", "race"]
+    assert all(t["agreement"] == 1.0 for t in report["tasks"].values())
+    assert checked["kinds"] == ["multi_label", "nominal", "ordinal",
+                                "regression"]

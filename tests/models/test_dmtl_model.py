@@ -12,6 +12,9 @@ from tests.conftest import shared_path
 
 SIZE = 32
 BACKBONE = "mobilenet_v2_0.35"
+# The models here are tiny and train for a step or two: eager steps skip
+# minutes of graph tracing. `tests/tasks/test_task_kinds.py` trains in
+# graph mode.
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +34,8 @@ def labels_of(faces, names=("age", "gender", "race")):
 def test_fit_logs_every_task_loss_metric_and_weight(faces):
     model = small_model()
     model.compile(optimizer=keras.optimizers.SGD(1e-3, momentum=0.9,
-                                                 weight_decay=5e-4))
+                                                 weight_decay=5e-4),
+                  run_eagerly=True)
     history = model.fit(faces.images, labels_of(faces), batch_size=16,
                         epochs=2, validation_split=0.25, verbose=0)
     for key in ["loss", "age_loss", "age_accuracy", "age_mae", "age_beta",
@@ -47,7 +51,7 @@ def test_fit_logs_every_task_loss_metric_and_weight(faces):
 
 def test_missing_labels_leave_a_task_untrained(faces):
     model = small_model()
-    model.compile(optimizer=keras.optimizers.SGD(0.1))
+    model.compile(optimizer=keras.optimizers.SGD(0.1), run_eagerly=True)
     labels = labels_of(faces)
     labels["race"] = np.full_like(labels["race"], -1)
     race_head = model.get_layer("race_head")
@@ -64,7 +68,7 @@ def test_missing_labels_leave_a_task_untrained(faces):
 
 def test_partially_labelled_tasks_count_only_annotated_examples(faces):
     model = small_model()
-    model.compile(optimizer="sgd")
+    model.compile(optimizer="sgd", run_eagerly=True)
     labels = labels_of(faces)
     metrics_full = model.evaluate(faces.images[:8], {k: v[:8] for k, v in
                                                      labels.items()},
@@ -83,7 +87,8 @@ def test_partially_labelled_tasks_count_only_annotated_examples(faces):
 
 def test_weight_decay_spares_the_log_variances(faces):
     model = small_model()
-    model.compile(optimizer=keras.optimizers.SGD(0.1, weight_decay=0.5))
+    model.compile(optimizer=keras.optimizers.SGD(0.1, weight_decay=0.5),
+                  run_eagerly=True)
     model.weighting.log_variance.assign([1.0, 1.0, 1.0])
     unlabelled = {k: np.full_like(v[:16], -1)
                   for k, v in labels_of(faces).items()}
@@ -97,7 +102,8 @@ def test_weight_decay_spares_the_log_variances(faces):
 
 def test_save_and_load_give_identical_predictions(faces, tmp_path):
     model = small_model(shared_stages=6)
-    model.compile(optimizer=keras.optimizers.SGD(1e-2, momentum=0.9))
+    model.compile(optimizer=keras.optimizers.SGD(1e-2, momentum=0.9),
+                  run_eagerly=True)
     model.fit(faces.images, labels_of(faces), batch_size=16, epochs=1,
               verbose=0)
     path = os.path.join(tmp_path, "m.keras")
@@ -173,7 +179,7 @@ def test_uint8_images_are_accepted(faces):
 
 def test_fixed_weighting_is_the_manual_baseline(faces):
     model = small_model(loss_weighting="fixed", task_weights=[0.5, 0.3, 0.2])
-    model.compile(optimizer="sgd")
+    model.compile(optimizer="sgd", run_eagerly=True)
     history = model.fit(faces.images[:16], {k: v[:16] for k, v in
                                             labels_of(faces).items()},
                         verbose=0)
@@ -212,7 +218,7 @@ def test_rejects_bad_arguments(kwargs, error, message):
 
 def test_labels_without_a_task_fail_before_training(faces):
     model = small_model()
-    model.compile(optimizer="sgd")
+    model.compile(optimizer="sgd", run_eagerly=True)
     with pytest.raises(ValueError, match=r"no entry for task\(s\) \['race'\]"):
         labels = labels_of(faces, ("age", "gender"))
         model.fit(faces.images[:4], {k: v[:4] for k, v in labels.items()},
@@ -222,7 +228,7 @@ def test_labels_without_a_task_fail_before_training(faces):
 def test_a_single_task_model_logs_task_prefixed_names(faces):
     model = keras_dmtl.DMTLModel(synthetic_tasks(("age",)), backbone=BACKBONE,
                                  image_size=SIZE)
-    model.compile(optimizer="sgd")
+    model.compile(optimizer="sgd", run_eagerly=True)
     history = model.fit(faces.images[:16], {"age": faces.labels["age"][:16]},
                         validation_split=0.5, verbose=0)
     assert {"age_accuracy", "age_mae", "age_loss", "age_beta",
