@@ -1,5 +1,6 @@
 """keras-dmtl: heterogeneous multi-task face analysis for Keras 3."""
 
+from keras_dmtl import coupling
 from keras_dmtl import layers
 from keras_dmtl import losses
 from keras_dmtl import metrics

@@ -112,6 +112,7 @@ def test_tune_weights_writes_table_iv_and_resumes(tmp_path):
     assert sorted(os.listdir(os.path.join(out, "search"))) == trials
 
 
+@pytest.mark.slow  # 45 s; every kind trains in tests/tasks/test_task_kinds.py
 def test_face_behavior_trains_every_kind_from_four_label_sets(tmp_path):
     out = str(tmp_path / "run")
     stdout = run_recipe("face_behavior", *SMALL, "--synthetic-size", "160",

@@ -14,10 +14,9 @@ from keras_dmtl.evaluation.figures import grad_cam_figure
 from keras_dmtl.evaluation.figures import task_weight_figure
 from keras_dmtl.evaluation.gradcam import grad_cam
 from keras_dmtl.evaluation.predictions import collect_predictions
+from keras_dmtl.models.load_model import load_dmtl_model  # noqa: F401
 
 DEFAULT_GROUPS = [3, 10, 20, 30, 40, 50, 60, 70]
-
-from keras_dmtl.models.load_model import load_dmtl_model  # noqa: E402,F401
 
 
 def evaluation_options(group_cut_points=DEFAULT_GROUPS, max_error=10):

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_dmtl.coupling.coupling import bind_couplings
 from keras_dmtl.layers.uncertainty_weighting import LEARNED
 from keras_dmtl.layers.uncertainty_weighting import UncertaintyWeighting
 from keras_dmtl.metrics.task_weight import TaskWeight
@@ -32,7 +33,8 @@ class DMTLModel(keras.Model):
 
     Each epoch's logs hold the total `loss`, every task's own `<task>_loss`,
     its metrics (`<task>_accuracy`, `<task>_mae`, ...) and its normalised
-    weight `<task>_beta`.
+    weight `<task>_beta`; every coupling logs `<coupling>_loss` and
+    `<coupling>_beta` alike.
 
     Args:
         tasks: list of `Task`: `OrdinalTask`, `NominalTask`,
@@ -55,9 +57,16 @@ class DMTLModel(keras.Model):
         dropout: float, dropout rate before every head. Defaults to 0.2.
         loss_weighting: `"learned"` (default: uncertainty weighting) or
             `"fixed"` (the manual-weight baseline, with `task_weights`).
-        task_weights: list of float, one per task, for fixed weighting.
+        task_weights: list of float for fixed weighting: one per task,
+            then one per coupling.
         log_variance_bounds: optional `(min, max)` bounds on every
             s_t = log sigma_t^2; see `UncertaintyWeighting`.
+        coupling: None (default) or a list of `keras_dmtl.coupling`
+            losses (`ExpressionToActionUnits`, `ActionUnitsToExpression`,
+            `SoftCoAnnotation`) that tie two of the tasks, found by name,
+            through a `TaskRelatedness` table (FaceBehaviorNet). Each
+            coupling loss joins the task losses in the weighting, with its
+            own log-variance (or fixed weight).
         **kwargs: `keras.Model` arguments such as `name`.
 
     Call arguments:
@@ -97,6 +106,7 @@ class DMTLModel(keras.Model):
         loss_weighting=LEARNED,
         task_weights=None,
         log_variance_bounds=None,
+        coupling=None,
         **kwargs,
     ):
         tasks = deserialize_tasks(tasks)
@@ -109,6 +119,7 @@ class DMTLModel(keras.Model):
             raise ValueError(
                 f"branch_by must be one of {BRANCH_BY}, got {branch_by!r}."
             )
+        couplings = bind_couplings(coupling, tasks)
         image_size = int(image_size)
 
         # === Layers ===
@@ -158,10 +169,12 @@ class DMTLModel(keras.Model):
         self.loss_weighting = loss_weighting
         self.task_weights = task_weights
         self.log_variance_bounds = log_variance_bounds
+        self.coupling = couplings or None
 
         # === Loss weighting and per-task logs ===
+        coupling_names = [c.name for c in couplings]
         self.weighting = UncertaintyWeighting(
-            names,
+            names + coupling_names,
             mode=loss_weighting,
             fixed_weights=task_weights,
             log_variance_bounds=log_variance_bounds,
@@ -171,8 +184,12 @@ class DMTLModel(keras.Model):
         self.task_loss_trackers = [
             keras.metrics.Mean(name=f"{name}_loss") for name in names
         ]
+        self.coupling_loss_trackers = [
+            keras.metrics.Mean(name=f"{name}_loss") for name in coupling_names
+        ]
         self.task_weight_trackers = [
-            TaskWeight(name=f"{name}_beta") for name in names
+            TaskWeight(name=f"{name}_beta")
+            for name in names + coupling_names
         ]
         self.task_losses = {}
         # The branch (and its `<branch>_pool` layer) each task's head reads.
@@ -268,6 +285,11 @@ class DMTLModel(keras.Model):
             tracker.update_state(
                 value, sample_weight=task.annotated_count(y[task.name]))
             losses.append(value)
+        for coupling, tracker in zip(self.coupling or [],
+                                     self.coupling_loss_trackers):
+            value = coupling(y, y_pred)
+            tracker.update_state(value)
+            losses.append(value)
         total = self.weighting(losses)
         betas = self.weighting.task_weights()
         for index, tracker in enumerate(self.task_weight_trackers):
@@ -277,9 +299,10 @@ class DMTLModel(keras.Model):
         return total
 
     def current_task_weights(self):
-        """The current normalised weight beta of every task, as a dict."""
+        """The current normalised weight beta of every task (and coupling)."""
         betas = ops.convert_to_numpy(self.weighting.task_weights())
-        return {name: float(b) for name, b in zip(self.task_names, betas)}
+        return {name: float(b)
+                for name, b in zip(self.weighting.task_names, betas)}
 
     def predict_attributes(self, images, batch_size=32):
         """Predicts and decodes every task for a batch of images.
@@ -322,10 +345,12 @@ class DMTLModel(keras.Model):
             "loss_weighting": self.loss_weighting,
             "task_weights": self.task_weights,
             "log_variance_bounds": self.log_variance_bounds,
+            "coupling": None if not self.coupling else [
+                keras.saving.serialize_keras_object(c) for c in self.coupling
+            ],
         }
         return config
 
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-

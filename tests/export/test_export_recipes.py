@@ -2,6 +2,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -14,6 +16,7 @@ def run_recipe(name, *args):
     return done.stdout
 
 
+@pytest.mark.slow  # 35 s; each TFLite precision exports in conftest's fixture
 def test_mobile_recipe_writes_checked_tflite_models(model_file, face_folder,
                                                     tmp_path):
     out = tmp_path / "mobile"
@@ -32,6 +35,7 @@ def test_mobile_recipe_writes_checked_tflite_models(model_file, face_folder,
     assert (out / "model_info.json").is_file()
 
 
+@pytest.mark.slow  # 20 s; the TensorRT bundle is tested in test_trtexec.py
 def test_jetson_recipe_prepares_a_folder_for_the_device(model_file,
                                                          face_folder,
                                                          tmp_path):

@@ -12,14 +12,15 @@ EVERY_KIND = ["age", "age_group", "gender", "action_units", "affect"]
 def test_every_kind_in_one_model(tmp_path):
     """The default run: one model holding a task of every kind.
 
-    It exports to TFLite only; `tests/export/test_every_kind.py` takes
-    every kind to SavedModel and ONNX too, and the slow test below every
-    kind alone to every format.
+    It stops before the export, which `tests/export/test_every_kind.py`
+    runs for every kind to SavedModel, TFLite and ONNX with parity and the
+    same answer records; the slow test below takes each kind alone to
+    every format.
     """
     faces = SyntheticFaces(160, image_size=32, seed=3)
     run_task_kind_test(synthetic_tasks(EVERY_KIND),
-                       faces.examples(EVERY_KIND), tmp_path,
-                       formats=(("tflite", "fp32"),), epochs=2)
+                       faces.examples(EVERY_KIND), tmp_path, formats=(),
+                       epochs=2)
 
 
 @pytest.mark.slow
