@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_dmtl.labels import MISSING_LABEL
+from keras_dmtl.losses.masking import example_weights
 
 
 @keras.saving.register_keras_serializable(package="keras_dmtl")
@@ -45,17 +46,9 @@ class OrdinalCrossentropy(keras.losses.Loss):
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_true = _flat_labels(y_true, y_pred)
-        annotated = ops.cast(ops.not_equal(y_true, MISSING_LABEL), "float32")
-        if self.reduction in ("sum_over_batch_size", "mean"):
-            # Scale so that the batch mean becomes the annotated mean.
-            total = ops.cast(ops.size(annotated), "float32")
-            annotated = annotated * ops.divide_no_nan(total, ops.sum(annotated))
-        if sample_weight is not None:
-            sample_weight = ops.reshape(
-                ops.cast(sample_weight, "float32"), ops.shape(annotated)
-            )
-            annotated = annotated * sample_weight
-        return super().__call__(y_true, y_pred, sample_weight=annotated)
+        weight = example_weights(ops.not_equal(y_true, MISSING_LABEL),
+                                 self.reduction, sample_weight)
+        return super().__call__(y_true, y_pred, sample_weight=weight)
 
     def call(self, y_true, y_pred):
         y_true = _flat_labels(y_true, y_pred)
