@@ -15,6 +15,7 @@ from keras_dmtl.evaluation.figures import task_weight_figure
 from keras_dmtl.evaluation.gradcam import grad_cam
 from keras_dmtl.evaluation.predictions import collect_predictions
 from keras_dmtl.models.load_model import load_dmtl_model  # noqa: F401
+from keras_dmtl.tasks.task import find_task
 
 DEFAULT_GROUPS = [3, 10, 20, 30, 40, 50, 60, 70]
 
@@ -200,7 +201,7 @@ def evaluate_model(model, examples, out, history=None, batch_size=32,
     if len(examples) == 0:
         raise ValueError(f"The data ({examples.source}) has no examples.")
     for task in tasks:
-        data_task = next(t for t in examples.tasks if t.name == task.name)
+        data_task = find_task(examples.tasks, task.name)
         if not data_task.labels_match(task):
             raise ValueError(
                 f"Task '{task.name}' differs between the model ({task}) and "

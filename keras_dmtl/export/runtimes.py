@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 
+from keras_dmtl.export.model_info import describe
 from keras_dmtl.export.model_info import find_model_info
 from keras_dmtl.export.model_info import info_tasks
 from keras_dmtl.export.model_info import load_model_info
@@ -74,7 +75,7 @@ class Runtime:
 
     def describe(self, outputs, index):
         """The answer record of image `index`: `{task: task.answer(...)}`."""
-        return {task.name: task.answer(outputs, index) for task in self.tasks}
+        return describe(self.tasks, outputs, index)
 
 
 class KerasRuntime(Runtime):
