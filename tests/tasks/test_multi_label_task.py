@@ -94,3 +94,12 @@ def test_balanced_positive_weights():
 def test_rejects_bad_specifications(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MultiLabelTask("aus", **kwargs)
+
+
+def test_calibrated_thresholds_still_read_the_same_labels():
+    """A model whose thresholds were tuned evaluates on the reader's task."""
+    calibrated = MultiLabelTask("aus", ["AU1", "AU4", "AU12"],
+                                thresholds=[0.3, 0.6, 0.5])
+    assert calibrated != aus()
+    assert calibrated.labels_match(aus())
+    assert not calibrated.labels_match(MultiLabelTask("aus", ["AU1", "AU4"]))

@@ -72,3 +72,9 @@ def test_a_single_output_answer():
 def test_rejects_bad_specifications(kwargs, message):
     with pytest.raises(ValueError, match=message):
         RegressionTask("affect", **kwargs)
+
+
+def test_the_objective_does_not_change_the_labels():
+    assert affect(objective="mse").labels_match(affect())
+    assert not affect().labels_match(
+        RegressionTask("affect", ["valence", "arousal"], bounds=(0, 1)))
