@@ -9,6 +9,10 @@ Age is ordinal over the 8 standard groups; stray labels such as `35` are
 mapped to a group by the rule in `keras_dmtl.data.adience_age_bin`, `None`
 ages and `u` genders are left unannotated.
 
+A killed run resumes when the same command is run again: finished folds
+(`fold<k>.json`) are kept, the interrupted fold resumes from its last
+finished epoch.
+
     python recipes/adience.py --data /path/to/adience \
         --backbone mobilenet_v2 --weights mobilenet_v2.weights.h5
 """
@@ -27,6 +31,7 @@ from keras_dmtl.data import adience_folds  # noqa: E402
 from keras_dmtl.data import face_dataset  # noqa: E402
 from keras_dmtl.training import add_training_arguments  # noqa: E402
 from keras_dmtl.training import make_optimizer  # noqa: E402
+from keras_dmtl.training import RunFolder  # noqa: E402
 from keras_dmtl.training import results_against_chance  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -36,17 +41,23 @@ parser.add_argument("--images", help="folder holding aligned/ (default --data)")
 parser.add_argument("--folds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
 add_training_arguments(parser, out="runs/adience")  # the paper's defaults
 args = parser.parse_args()
-os.makedirs(args.out, exist_ok=True)
+run = RunFolder.from_arguments(args)  # resumes an unfinished run
 
 """
 ## Five folds
 
 A fresh model per fold, so no fold's test faces leak into another's model.
+A fold whose result is saved (`fold<k>.json`) is not trained again.
 """
 
 rows = []
 for k, train, test in adience_folds(args.data, args.images):
     if k not in args.folds:
+        continue
+    if os.path.isfile(run.file(f"fold{k}.json")):
+        with open(run.file(f"fold{k}.json")) as file:
+            rows.append(json.load(file))
+        print(f"Fold {k}: finished before")
         continue
     print(f"\n=== Fold {k}: {len(train)} training, {len(test)} test faces")
     print(test.summary())
@@ -58,12 +69,12 @@ for k, train, test in adience_folds(args.data, args.images):
     )
     model.compile(optimizer=make_optimizer(
         args.optimizer, args.learning_rate, args.momentum, args.weight_decay))
-    model.fit(
+    run.fit(
+        model,
         face_dataset(train, names, args.image_size, args.batch_size,
                      shuffle=True, augment=True, seed=args.seed),
         epochs=args.epochs, verbose=2,
-        callbacks=[keras.callbacks.CSVLogger(
-            os.path.join(args.out, f"history_fold{k}.csv"))],
+        history=f"history_fold{k}.csv", backup=f".backup/fold{k}",
     )
     metrics = model.evaluate(
         face_dataset(test, names, args.image_size, args.batch_size),
@@ -73,6 +84,7 @@ for k, train, test in adience_folds(args.data, args.images):
     row = {"fold": k, **{f"{n}": r["model"] for n, r in results.items()},
            **{f"{n}_chance": r["chance"] for n, r in results.items()}}
     rows.append(row)
+    run.write_json(f"fold{k}.json", row)
     print({name: round(value, 4) for name, value in row.items()})
 
 """
@@ -80,10 +92,11 @@ for k, train, test in adience_folds(args.data, args.images):
 """
 
 table = pd.DataFrame(rows).set_index("fold")
-table.to_csv(os.path.join(args.out, "folds.csv"))
+run.write_table("folds.csv", table)
 summary = table.agg(["mean", "std"]).T
 print("\n", summary.round(4).to_string())
-with open(os.path.join(args.out, "summary.json"), "w") as file:
-    json.dump({name: {"mean": float(r["mean"]), "std": float(r["std"])}
-               for name, r in summary.iterrows()}, file, indent=2)
+run.write_json("summary.json", {
+    name: {"mean": float(r["mean"]), "std": float(r["std"])}
+    for name, r in summary.iterrows()})
+run.commit()
 print(f"Saved folds.csv and summary.json in {args.out}")

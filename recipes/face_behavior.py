@@ -55,6 +55,7 @@ from keras_dmtl.evaluation import collect_predictions  # noqa: E402
 from keras_dmtl.training import add_training_arguments  # noqa: E402
 from keras_dmtl.training import make_optimizer  # noqa: E402
 from keras_dmtl.training import results_against_chance  # noqa: E402
+from keras_dmtl.training import RunFolder  # noqa: E402
 from keras_dmtl.training import save_run  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -70,11 +71,11 @@ parser.add_argument("--test-fraction", type=float, default=0.2)
 parser.add_argument("--synthetic-size", type=int, default=2000)
 add_training_arguments(parser, out="runs/face_behavior")
 args = parser.parse_args()
-keras.utils.set_random_seed(args.seed)
-os.makedirs(args.out, exist_ok=True)
 shares = [float(s) for s in args.shares.split(",")]
 if len(shares) != 4:
     parser.error(f"--shares takes 4 numbers, got {args.shares!r}")
+keras.utils.set_random_seed(args.seed)
+run = RunFolder.from_arguments(args)  # resumes an unfinished run
 
 """
 ## Four datasets, six tasks
@@ -126,6 +127,7 @@ for train, test in datasets.values():
         if not known:
             tasks.append(task)
 print("tasks:", ", ".join(f"{t.name} ({t.kind})" for t in tasks))
+run.check_split([test for _, test in datasets.values()])
 
 """
 ## Decisions need faces the model did not train on
@@ -157,9 +159,8 @@ model = keras_dmtl.DMTLModel(tasks, backbone=args.backbone,
                              weights=args.weights, image_size=args.image_size)
 model.compile(optimizer=make_optimizer(
     args.optimizer, args.learning_rate, args.momentum, args.weight_decay))
-model.fit(train_data, steps_per_epoch=steps, epochs=args.epochs, verbose=2,
-          callbacks=[keras.callbacks.CSVLogger(
-              os.path.join(args.out, "history.csv"))])
+run.fit(model, train_data, steps_per_epoch=steps, epochs=args.epochs,
+        verbose=2)
 
 """
 ## Calibration on the held-out training subjects
@@ -189,5 +190,5 @@ for name, (train, test) in datasets.items():
         results[f"{name}:{key}"] = row
 for name, (_, test) in datasets.items():
     if test.paths is not None:  # for `keras-dmtl evaluate --data`
-        test.to_csv(os.path.join(args.out, f"test_{name}.csv"))
-save_run(model, results, args.out, config=vars(args))
+        run.write_examples(f"test_{name}.csv", test)
+save_run(model, results, run)

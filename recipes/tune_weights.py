@@ -15,7 +15,7 @@ classification. This recipe tests both claims on your data:
    Table IV (mean and standard deviation): `table_iv.csv`, `table_iv.md`.
 
 Rerunning the same command resumes: finished trials and finished runs are
-kept. With KerasTuner's `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and
+kept; other settings in the same `--out` are refused unless `--overwrite`. With KerasTuner's `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and
 `KERASTUNER_ORACLE_PORT` set, the search runs on several machines (see the
 README); the chief then runs the comparison.
 
@@ -25,7 +25,6 @@ README); the chief then runs the comparison.
 """
 
 import argparse
-import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
@@ -36,6 +35,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import keras_dmtl  # noqa: E402
+from keras_dmtl.atomic_files import write_json  # noqa: E402
 from keras_dmtl.data import SyntheticFaces  # noqa: E402
 from keras_dmtl.data import face_dataset  # noqa: E402
 from keras_dmtl.data import read_utkface  # noqa: E402
@@ -44,6 +44,7 @@ from keras_dmtl.evaluation import collect_predictions  # noqa: E402
 from keras_dmtl.evaluation import compare_runs  # noqa: E402
 from keras_dmtl.evaluation import task_tables  # noqa: E402
 from keras_dmtl.training import add_training_arguments  # noqa: E402
+from keras_dmtl.training import RunFolder  # noqa: E402
 from keras_dmtl.training import make_optimizer  # noqa: E402
 from keras_dmtl.tuning import ManualWeightHyperModel  # noqa: E402
 from keras_dmtl.tuning import chance_levels  # noqa: E402
@@ -66,8 +67,13 @@ parser.add_argument("--tune-learning-rate", action="store_true")
 parser.add_argument("--seeds", type=int, default=3)
 add_training_arguments(parser, out="runs/tune_weights")
 args = parser.parse_args()
-os.makedirs(args.out, exist_ok=True)
 chief = "chief" in os.environ.get("KERASTUNER_TUNER_ID", "chief")
+if chief:  # the chief owns the folder; workers only add trials to it
+    run = RunFolder.from_arguments(args)  # resumes an unfinished study
+    run.record("search")
+    run.record("runs")
+else:
+    os.makedirs(args.out, exist_ok=True)
 
 """
 ## Data: training, validation (for the search) and test faces
@@ -141,10 +147,10 @@ learning_rate = best.values.get("learning_rate", args.learning_rate)
 run_dirs = []
 for method, (method_tasks, kwargs) in methods.items():
     for seed in range(args.seeds):
-        run = os.path.join(args.out, "runs", f"{method}_seed{seed}")
-        run_dirs.append(run)
-        if os.path.isfile(os.path.join(run, "metrics.json")):
-            print(f"{run}: finished before, skipped")
+        run_dir = os.path.join(args.out, "runs", f"{method}_seed{seed}")
+        run_dirs.append(run_dir)
+        if os.path.isfile(os.path.join(run_dir, "metrics.json")):
+            print(f"{run_dir}: finished before, skipped")
             continue
         print(f"Training {method}, seed {seed}")
         keras.utils.set_random_seed(seed)
@@ -172,9 +178,8 @@ for method, (method_tasks, kwargs) in methods.items():
             scored, flat, chance_levels(scored, train, test), prefix="test_")
         metrics = {key[len("test_"):]: {"model": value}
                    for key, value in flat.items()}
-        os.makedirs(run, exist_ok=True)
-        with open(os.path.join(run, "metrics.json"), "w") as file:
-            json.dump(metrics, file, indent=2)
+        os.makedirs(run_dir, exist_ok=True)
+        write_json(os.path.join(run_dir, "metrics.json"), metrics)
 
 """
 ## 3. The table (the shape of the paper's Table IV)
@@ -192,8 +197,8 @@ for _, row in settings.iterrows():
             cells[column] = f"{mean:.4f} ± {row[f'{column}_std']:.4f}"
     rows.append(cells)
 table = pd.DataFrame(rows).fillna("")
-table.to_csv(os.path.join(args.out, "table_iv.csv"), index=False)
-with open(os.path.join(args.out, "table_iv.md"), "w") as file:
-    file.write(table.to_markdown(index=False) + "\n")
+run.write_table("table_iv.csv", table, index=False)
+run.write_text("table_iv.md", table.to_markdown(index=False) + "\n")
+run.commit()
 print(table.to_markdown(index=False))
 print(f"Saved table_iv.csv and table_iv.md in {args.out}")

@@ -19,6 +19,12 @@ history of every task's loss, metrics and beta (`history.csv`), the final
 test metrics beside chance levels (`metrics.json`), the settings
 (`run.json`) and, for real data, the held-out faces (`test_set.csv`) for
 `keras-dmtl evaluate`.
+
+A run killed or interrupted (Ctrl-C) resumes from its last finished epoch
+when the same command is run again; a finished run is left as it is, and
+a folder holding a run with other settings is refused unless
+`--overwrite` is given. `run.json` is written last: without it, the
+folder's run is unfinished (`run.unfinished.json` says so).
 """
 
 import argparse
@@ -38,6 +44,7 @@ from keras_dmtl.data import read_utkface  # noqa: E402
 from keras_dmtl.data import split_examples  # noqa: E402
 from keras_dmtl.training import add_training_arguments  # noqa: E402
 from keras_dmtl.training import make_optimizer  # noqa: E402
+from keras_dmtl.training import RunFolder  # noqa: E402
 from keras_dmtl.training import results_against_chance  # noqa: E402
 from keras_dmtl.training import save_run  # noqa: E402
 
@@ -55,7 +62,7 @@ parser.add_argument("--synthetic-size", type=int, default=3000)
 add_training_arguments(parser, out="runs/utkface")  # the paper's defaults
 args = parser.parse_args()
 keras.utils.set_random_seed(args.seed)
-os.makedirs(args.out, exist_ok=True)
+run = RunFolder.from_arguments(args)  # resumes an unfinished run
 
 """
 ## The tasks
@@ -98,8 +105,9 @@ face was seen in training. The test faces are listed in `test_set.csv`.
 """
 
 train, test = split_examples(examples, args.test_fraction, args.seed)
+run.check_split(test)  # a resumed run must hold out the same faces
 if args.data:  # for `keras-dmtl evaluate MODEL --data test_set.csv`
-    test.to_csv(os.path.join(args.out, "test_set.csv"))
+    run.write_examples("test_set.csv", test)
 augment = bool(args.data) and not args.no_augment
 train_data = face_dataset(train, names, args.image_size, args.batch_size,
                           shuffle=True, augment=augment, seed=args.seed)
@@ -131,15 +139,12 @@ model.compile(
 
 `history.csv` gets one row per epoch: the total loss, each task's loss and
 metrics, and each task's weight beta, for training and test data.
+`run.fit` is `model.fit` that also backs up every finished epoch, so a
+rerun of a killed run picks up where it stopped.
 """
 
-model.fit(
-    train_data,
-    validation_data=test_data,
-    epochs=args.epochs,
-    callbacks=[keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"))],
-    verbose=2,
-)
+run.fit(model, train_data, validation_data=test_data, epochs=args.epochs,
+        verbose=2)
 
 """
 ## Results
@@ -149,5 +154,4 @@ frequent training class, and for age the training median.
 """
 
 metrics = model.evaluate(test_data, return_dict=True, verbose=0)
-save_run(model, results_against_chance(metrics, tasks, train, test), args.out,
-         config=vars(args))
+save_run(model, results_against_chance(metrics, tasks, train, test), run)

@@ -29,6 +29,7 @@ from keras_dmtl.data import read_utkface  # noqa: E402
 from keras_dmtl.data import split_examples  # noqa: E402
 from keras_dmtl.training import add_training_arguments  # noqa: E402
 from keras_dmtl.training import make_optimizer  # noqa: E402
+from keras_dmtl.training import RunFolder  # noqa: E402
 from keras_dmtl.training import results_against_chance  # noqa: E402
 from keras_dmtl.training import save_run  # noqa: E402
 
@@ -41,7 +42,7 @@ parser.add_argument("--synthetic-size", type=int, default=3000)
 add_training_arguments(parser, out="runs/utkface_fer")  # the paper's defaults
 args = parser.parse_args()
 keras.utils.set_random_seed(args.seed)
-os.makedirs(args.out, exist_ok=True)
+run = RunFolder.from_arguments(args)  # resumes an unfinished run
 
 """
 ## Two datasets, four tasks
@@ -63,6 +64,7 @@ else:
 utk_train, utk_test = split_examples(utk, 0.2, args.seed)
 for part in (utk, fer_train, fer_test):
     print(part.summary())
+run.check_split([utk_test, fer_test])  # a resumed run holds out the same
 
 tasks = [task for task in utk.tasks if task.name != "age_group"]
 tasks += fer_train.tasks
@@ -83,9 +85,8 @@ model = keras_dmtl.DMTLModel(tasks, backbone=args.backbone,
                              weights=args.weights, image_size=args.image_size)
 model.compile(optimizer=make_optimizer(
     args.optimizer, args.learning_rate, args.momentum, args.weight_decay))
-model.fit(train_data, steps_per_epoch=steps, epochs=args.epochs, verbose=2,
-          callbacks=[keras.callbacks.CSVLogger(
-              os.path.join(args.out, "history.csv"))])
+run.fit(model, train_data, steps_per_epoch=steps, epochs=args.epochs,
+        verbose=2)
 
 """
 ## Each task on its own dataset's test faces
@@ -99,4 +100,4 @@ for train, test in ((utk_train, utk_test), (fer_train, fer_test)):
     )
     own = [task for task in tasks if task.name in test.task_names]
     results.update(results_against_chance(metrics, own, train, test))
-save_run(model, results, args.out, config=vars(args))
+save_run(model, results, run)

@@ -1,7 +1,9 @@
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
@@ -15,14 +17,22 @@ SMALL = ["--backbone", "mobilenet_v2_0.35", "--image-size", "32",
          "--epochs", "1", "--batch-size", "8"]
 
 
-def run_recipe(name, *args):
+def run_recipe(name, *args, returncode=0):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     result = subprocess.run(
         [sys.executable, os.path.join(REPO, "recipes", f"{name}.py"), *args],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=1200,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    assert result.returncode == returncode, result.stderr[-3000:]
+    return result.stdout if returncode == 0 else result.stderr
+
+
+def start_recipe(name, *args):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
+    return subprocess.Popen(
+        [sys.executable, os.path.join(REPO, "recipes", f"{name}.py"), *args],
+        cwd=REPO, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True)
 
 
 @pytest.mark.slow  # 30 s
@@ -99,17 +109,55 @@ def test_tune_weights_writes_table_iv_and_resumes(tmp_path):
                            "metrics.json")) as file:
         assert set(json.load(file)) >= {"age_mae", "gender_accuracy",
                                         "combined_score"}
-    # Interrupted after the search and one run: the rerun trains only the
-    # missing runs and repeats no trial.
-    import shutil
+    # A finished study is left as it is; other settings are refused.
+    assert "nothing to do" in run_recipe("tune_weights", *args)
+    refused = run_recipe("tune_weights", *args, "--seeds", "2", returncode=1)
+    assert "other settings (seeds: 1 -> 2)" in refused
 
-    shutil.rmtree(os.path.join(out, "runs", "single_race_seed0"))
+
+@pytest.mark.slow
+def test_tune_weights_killed_during_the_comparison_resumes(tmp_path):
+    out = str(tmp_path / "tune")
+    args = ["--synthetic-size", "80", *SMALL, "--trials", "2", "--seeds", "1",
+            "--optimizer", "adam", "--out", out]
+    process = start_recipe("tune_weights", *args)
+    for line in process.stdout:
+        if line.startswith("Training single_race, seed 0"):
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait()
+    assert not os.path.exists(os.path.join(out, "run.json"))
     trials = sorted(os.listdir(os.path.join(out, "search")))
+    # The rerun trains only the missing run and repeats no trial.
     stdout = run_recipe("tune_weights", *args)
+    assert "Resuming" in stdout
     assert stdout.count("finished before, skipped") == 5
     assert "Training single_race, seed 0" in stdout
     assert "Training uncertainty," not in stdout
     assert sorted(os.listdir(os.path.join(out, "search"))) == trials
+    assert os.path.isfile(os.path.join(out, "run.json"))
+
+
+@pytest.mark.slow  # 1 min: two short trainings of the README's recipe
+def test_utkface_recipe_killed_after_an_epoch_resumes_there(tmp_path):
+    out = str(tmp_path / "run")
+    args = ["--backbone", "mobilenet_v2_0.35", "--image-size", "32",
+            "--epochs", "3", "--batch-size", "16", "--synthetic-size", "96",
+            "--out", out]
+    process = start_recipe("utkface", *args)
+    history = os.path.join(out, "history.csv")
+    while not (os.path.isfile(history)
+               and len(open(history).read().splitlines()) == 2):
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    stdout = run_recipe("utkface", *args)
+    assert "Resuming the unfinished run" in stdout
+    assert "Epoch 1/3" not in stdout and "Epoch 2/3" in stdout
+    rows = pd.read_csv(history)
+    assert rows["epoch"].tolist() == [0, 1, 2]
+    assert os.path.isfile(os.path.join(out, "run.json"))
 
 
 @pytest.mark.slow  # 45 s; every kind trains in tests/tasks/test_task_kinds.py

@@ -28,6 +28,9 @@ def compare_runs(run_dirs):
         path = os.path.join(run, "metrics.json")
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{run}: no metrics.json (not a run folder)")
+        if os.path.isfile(os.path.join(run, "run.unfinished.json")):
+            raise ValueError(f"{run}: the run has not finished (rerun its "
+                             "command to resume it)")
         with open(path) as file:
             metrics = json.load(file)
         name = os.path.basename(os.path.normpath(run))

@@ -165,7 +165,11 @@ class OrdinalTask(Task):
                                  f"{self.ranks[0]}..{self.ranks[-1]}")
         elif number < 0:
             raise ValueError(f"{text} is negative")
-        return int(round(number))
+        elif number > np.iinfo("int32").max:
+            raise ValueError(f"{text} is too large")
+        # An age of 2.6 is 2 years old: completed units, as ages are told
+        # (rounding would move faces near a cut point into the next group).
+        return int(np.floor(number))
 
     def label_index(self, labels):
         """Returns the rank index (0..K-1) of each raw label."""

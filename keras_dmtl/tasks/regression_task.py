@@ -127,7 +127,9 @@ class RegressionTask(Task):
             except ValueError:
                 raise ValueError(
                     f"field {column}: {text!r} is not a number") from None
-            if not np.isfinite(value) or (self.bounds is not None and not (
+            if (not np.isfinite(value)
+                    or abs(value) > np.finfo("float32").max) or (
+                    self.bounds is not None and not (
                     self.bounds[0] <= value <= self.bounds[1])):
                 raise ValueError(f"field {column}: {text} is outside "
                                  f"{self._range_words()}")

@@ -9,7 +9,7 @@ def add_training_arguments(parser, out):
     `--backbone` (EfficientNetB0), `--weights`, `--image-size` (224),
     `--epochs` (80), `--batch-size` (32), `--optimizer` (SGD),
     `--learning-rate` (1e-3), `--momentum` (0.9), `--weight-decay` (5e-4),
-    `--seed` and `--out`.
+    `--seed`, `--out` and `--overwrite`.
 
     Args:
         parser: an `argparse.ArgumentParser`.
@@ -28,5 +28,10 @@ def add_training_arguments(parser, out):
     parser.add_argument("--momentum", type=float, default=0.9)
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=out, help="run folder")
+    parser.add_argument("--out", default=out,
+                        help="run folder: an unfinished run in it resumes; a "
+                             "finished one is left as it is")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the run in --out when its settings "
+                             "differ (only the files that run wrote)")
     return parser

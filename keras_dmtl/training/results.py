@@ -35,26 +35,23 @@ def format_results(results):
     return "\n".join(lines)
 
 
-def save_run(model, results, out, config=None):
-    """Prints the results and task weights; writes metrics.json, model.keras.
+def save_run(model, results, run):
+    """Prints the results and task weights; saves the run and commits it.
+
+    `metrics.json` and `model.keras` are written atomically, then
+    `run.commit()` writes `run.json` last, so a run killed while it saves
+    keeps its previous model and stays marked unfinished.
 
     Args:
         model: the trained `DMTLModel`.
         results: dict from `results_against_chance`.
-        out: the run folder.
-        config: optional dict of the run's settings, written to run.json.
+        run: the `RunFolder` of the run.
     """
-    import json
-    import os
-
     print(format_results(results))
     results = dict(results, task_weights=model.current_task_weights())
     print("task weights (beta):", {k: round(v, 4) for k, v in
                                    results["task_weights"].items()})
-    with open(os.path.join(out, "metrics.json"), "w") as file:
-        json.dump(results, file, indent=2)
-    if config is not None:
-        with open(os.path.join(out, "run.json"), "w") as file:
-            json.dump(config, file, indent=2)
-    model.save(os.path.join(out, "model.keras"))
-    print(f"Saved the model, history.csv and metrics.json in {out}")
+    run.write_json("metrics.json", results)
+    run.save_model(model)
+    run.commit()
+    print(f"Saved the model, history.csv and metrics.json in {run.path}")

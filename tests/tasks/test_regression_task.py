@@ -78,3 +78,10 @@ def test_the_objective_does_not_change_the_labels():
     assert affect(objective="mse").labels_match(affect())
     assert not affect().labels_match(
         RegressionTask("affect", ["valence", "arousal"], bounds=(0, 1)))
+
+
+def test_a_value_float32_cannot_hold_is_refused_without_bounds():
+    task = RegressionTask("score", ["score"])
+    assert task.parse_cells({"score": "1e30"})[0] == np.float32(1e30)
+    with pytest.raises(ValueError, match="field score: 1e39 is outside"):
+        task.parse_cells({"score": "1e39"})
