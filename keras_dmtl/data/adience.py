@@ -7,6 +7,9 @@ import re
 import numpy as np
 
 from keras_dmtl.data.face_examples import FaceExamples
+from keras_dmtl.data.face_examples import require_labels
+from keras_dmtl.data.image_check import file_problem
+from keras_dmtl.data.image_check import keep_readable
 from keras_dmtl.data.report import ReadReport
 from keras_dmtl.labels import MISSING_LABEL
 from keras_dmtl.tasks.nominal_task import NominalTask
@@ -85,18 +88,22 @@ def read_adience_fold(fold_file, image_root=None, strict=False,
         strict: raise `BadInputError` naming the file, line and field of the
             first unusable row, instead of skipping and counting it.
         check_files: skip (or in strict mode, reject) rows whose image file
-            is missing.
+            is missing, no regular file, or one that the training stream
+            cannot decode (`keep_readable`).
 
     Returns:
         `FaceExamples` with `age_group` and `gender` labels and subjects.
+
+    Raises:
+        ValueError: naming the fold file when no row labels an age group or
+            a gender.
     """
     if not os.path.isfile(fold_file):
         raise FileNotFoundError(f"Adience fold file not found: {fold_file}")
     image_root = image_root or os.path.dirname(fold_file)
     name = os.path.basename(fold_file)
     report = ReadReport(f"Adience {name}", strict)
-    paths, ages, genders, subjects = [], [], [], []
-    mapped = {}
+    paths, ages, genders, subjects, stray, names = [], [], [], [], [], []
     with open(fold_file, newline="") as file:
         rows = csv.reader(file, delimiter="\t")
         header = next(rows, None)
@@ -126,29 +133,38 @@ def read_adience_fold(fold_file, image_root=None, strict=False,
                 continue
             path = adience_image_path(image_root, user_id, face_id.strip(),
                                       original)
-            if check_files and not os.path.isfile(path):
-                report.skip(where, f"missing image: {path}")
+            problem = file_problem(path) if check_files else None
+            if problem is not None:
+                report.skip(where, f"missing image: {path}"
+                            if problem == "missing file" else
+                            f"image {path}: {problem}")
                 continue
-            if age == MISSING_LABEL:
-                report.unannotated["age_group"] += 1
-            elif age_label.strip() not in [f"({a}, {b})" for a, b in
-                                           ADIENCE_AGE_BINS]:
-                mapped[age_label.strip()] = ADIENCE_AGE_NAMES[age]
-            if gender == MISSING_LABEL:
-                report.unannotated["gender"] += 1
             paths.append(path)
+            names.append(f"{path} ({where})")
             ages.append(age)
             genders.append(gender)
             subjects.append(user_id)
+            stray.append(age_label.strip())
+    if check_files:
+        paths, ages, genders, subjects, stray, _ = keep_readable(
+            paths, report, ages, genders, subjects, stray, names=names)
     report.kept = len(paths)
+    for task_name, values in (("age_group", ages), ("gender", genders)):
+        if MISSING_LABEL in values:
+            report.unannotated[task_name] += values.count(MISSING_LABEL)
+    standard = [f"({a}, {b})" for a, b in ADIENCE_AGE_BINS]
+    mapped = {label: ADIENCE_AGE_NAMES[age] for label, age in zip(stray, ages)
+              if age != MISSING_LABEL and label not in standard}
     if mapped:
         report.note("stray age labels mapped to bins: " + ", ".join(
             f"{k} -> {v}" for k, v in sorted(mapped.items())))
-    return FaceExamples(
-        "Adience", adience_tasks(),
-        {"age_group": ages, "gender": genders},
-        paths=paths, subjects=np.array(subjects), report=report,
-    )
+    tasks = adience_tasks()
+    labels = {"age_group": ages, "gender": genders}
+    if paths:
+        require_labels(fold_file, tasks, {n: np.array(v)
+                                          for n, v in labels.items()})
+    return FaceExamples("Adience", tasks, labels, paths=paths,
+                        subjects=np.array(subjects), report=report)
 
 
 def adience_folds(directory, image_root=None, strict=False, check_files=True):

@@ -5,7 +5,16 @@ import os
 
 import numpy as np
 
+from keras_dmtl.data.image_check import TooManyPixels
 from keras_dmtl.data.image_check import cache_dir
+from keras_dmtl.data.image_check import open_image
+from keras_dmtl.data.image_check import read_image_file
+
+DETECT_SIDE = 1280
+"""Photos are downscaled to at most this many pixels on their long side for
+face detection (the landmarks are mapped back, and the faces aligned from
+the full photo), which keeps an 8000x8000 photo to seconds and a few
+hundred megabytes."""
 
 FIVE_POINT_TEMPLATE = np.array(
     [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
@@ -82,23 +91,65 @@ def align_face(image, landmarks, size=224, scale=0.8):
 
 
 def load_rgb(path):
-    """Reads an image file as uint8 RGB (grayscale, CMYK, palette: converted)."""
-    from PIL import Image
+    """Reads an image file as uint8 RGB (grayscale, CMYK, palette: converted).
+
+    Only a regular file of at most 64 MiB is read
+    (`keras_dmtl.data.image_check.read_image_file`), and an image of more
+    than 100 megapixels is refused before it is decoded.
+
+    Raises:
+        ValueError: "<path>: <reason>" for a file it refuses; Pillow's
+            errors for one that is no image.
+    """
+    return decode_rgb(read_image_file(path), path)
+
+
+def decode_rgb(data, where="image"):
+    """Decodes image file bytes as uint8 RGB, applying EXIF orientation.
+
+    Raises:
+        ValueError: naming `where` for an image of more than
+            `MAX_IMAGE_PIXELS` (`keras_dmtl.data.image_check.open_image`).
+    """
     from PIL import ImageOps
 
-    with Image.open(path) as image:
-        image = ImageOps.exif_transpose(image)
-        return np.asarray(image.convert("RGB"))
+    try:
+        with open_image(data) as image:
+            return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    except TooManyPixels as error:
+        raise ValueError(f"{where}: {error}") from None
+
+
+def downscale(image, side=DETECT_SIDE):
+    """Shrinks an RGB array to at most `side` pixels on its long side.
+
+    Returns:
+        `(small, factor)`: the shrunk array (the image itself when it is
+        small enough) and the factor (>= 1) from its coordinates to the
+        image's.
+    """
+    from PIL import Image
+
+    height, width = image.shape[:2]
+    factor = max(height, width) / side
+    if factor <= 1:
+        return image, 1.0
+    size = (max(1, round(width / factor)), max(1, round(height / factor)))
+    small = Image.fromarray(image).resize(size, Image.Resampling.BILINEAR,
+                                          reducing_gap=3.0)
+    return np.asarray(small), factor
 
 
 class FaceAligner:
     """Detects faces with MTCNN and aligns each on five landmarks.
 
     MTCNN (Zhang et al. 2016) finds each face's box and its eyes, nose tip
-    and mouth corners; `align_face` maps those onto a canonical template
-    with a similarity transform and crops the result. The `mtcnn` package
-    ships its weights, so nothing is downloaded. Aligned crops of files can
-    be cached on disk, so each photo is aligned once.
+    and mouth corners, on a copy of the photo downscaled to at most
+    `detect_side` pixels on its long side (the box and points are mapped
+    back); `align_face` maps the points onto a canonical template with a
+    similarity transform and crops the full-resolution photo. The `mtcnn`
+    package ships its weights, so nothing is downloaded. Aligned crops of
+    files can be cached on disk, so each photo is aligned once.
 
     Args:
         size: int, side of the aligned crops. Defaults to 224.
@@ -107,6 +158,9 @@ class FaceAligner:
             dropped. Defaults to 0.9.
         cache: bool, keep aligned crops of files on disk (in
             `$KERAS_DMTL_CACHE/aligned`).
+        detect_side: int, the longest side the detector sees (see
+            `DETECT_SIDE`); faces smaller than about 20 pixels at that
+            size are not found.
 
     Example:
 
@@ -118,11 +172,13 @@ class FaceAligner:
     ```
     """
 
-    def __init__(self, size=224, scale=0.8, min_confidence=0.9, cache=True):
+    def __init__(self, size=224, scale=0.8, min_confidence=0.9, cache=True,
+                 detect_side=DETECT_SIDE):
         self.size = int(size)
         self.scale = float(scale)
         self.min_confidence = float(min_confidence)
         self.cache = cache
+        self.detect_side = int(detect_side)
         self._detector = None
 
     @property
@@ -134,17 +190,22 @@ class FaceAligner:
         return self._detector
 
     def detect(self, image):
-        """Faces in an RGB array: dicts with box, confidence, landmarks."""
+        """Faces in an RGB array: dicts with box, confidence, landmarks.
+
+        The detector sees the image downscaled to `detect_side`; the box and
+        landmarks are in the coordinates of `image`.
+        """
         image = np.asarray(image, "uint8")
-        found = self.detector.detect_faces(image) or []
+        small, factor = downscale(image, self.detect_side)
+        found = self.detector.detect_faces(small) or []
         faces = []
         for face in found:
             if face["confidence"] < self.min_confidence:
                 continue
             points = np.array([face["keypoints"][k] for k in _LANDMARKS],
-                              dtype="float64")
+                              dtype="float64") * factor
             faces.append({
-                "box": [int(v) for v in face["box"]],
+                "box": [int(round(v * factor)) for v in face["box"]],
                 "confidence": float(face["confidence"]),
                 "landmarks": points,
             })
@@ -165,13 +226,20 @@ class FaceAligner:
         return faces
 
     def align_file(self, path):
-        """`align` for an image file, with the crops cached on disk."""
+        """`align` for an image file, with the crops cached on disk.
+
+        Raises:
+            ValueError: naming the file when it is no regular file, is
+                larger than 64 MiB or has more than 100 megapixels (see
+                `load_rgb`).
+        """
+        content = read_image_file(path)
         if not self.cache:
-            return self.align(load_rgb(path))
-        with open(path, "rb") as file:
-            digest = hashlib.sha1(file.read()).hexdigest()
+            return self.align(decode_rgb(content, path))
+        digest = hashlib.sha1(content).hexdigest()
         folder = os.path.join(cache_dir(), "aligned",
-                              f"{digest}_{self.size}_{self.scale}")
+                              f"{digest}_{self.size}_{self.scale}_"
+                              f"{self.detect_side}")
         record = os.path.join(folder, "faces.npz")
         if os.path.isfile(record):
             with np.load(record) as data:
@@ -181,7 +249,7 @@ class FaceAligner:
                      "landmarks": data["landmarks"][i]}
                     for i in range(len(data["boxes"]))
                 ]
-        faces = self.align(load_rgb(path))
+        faces = self.align(decode_rgb(content, path))
         os.makedirs(folder, exist_ok=True)
         temporary = os.path.join(folder, f"faces.{os.getpid()}.tmp.npz")
         np.savez(

@@ -5,6 +5,7 @@ import os
 from keras_dmtl.data.adience import read_adience_fold
 from keras_dmtl.data.ckplus import CKPLUS_ACTION_UNITS
 from keras_dmtl.data.ckplus import read_ckplus
+from keras_dmtl.data.csv_rows import read_csv_header
 from keras_dmtl.data.diffusionfer import read_diffusionfer_va
 from keras_dmtl.data.fer2013 import read_fer2013
 from keras_dmtl.data.synthetic_faces import EXPRESSIONS
@@ -73,9 +74,7 @@ def _labels_layout(csv_file):
 
 
 def _header(csv_file):
-    import pandas as pd
-
-    return list(pd.read_csv(csv_file, nrows=0).columns)
+    return read_csv_header(csv_file)
 
 
 def read_any(path, tasks, data_format="auto", split="test", fold=0,

@@ -92,7 +92,8 @@ def _expression_index(row, expressions):
     name = text.lower()
     number = (row.get("expression") or "").strip()
     if number:
-        if not number.isdigit() or int(number) >= len(AFFECTNET_EXPRESSIONS):
+        if not (number.isascii() and number.isdigit()) or (
+                int(number) >= len(AFFECTNET_EXPRESSIONS)):
             raise ValueError(f"field expression: {number!r} is not an "
                              f"AffectNet index 0..6")
         by_index = AFFECTNET_EXPRESSIONS[int(number)]

@@ -1,6 +1,7 @@
 """A labelled set of face images, as the readers return it."""
 
 import os
+import warnings
 
 import numpy as np
 
@@ -18,8 +19,9 @@ class FaceExamples:
     `(n, K)` floats for a regression task, with the task's missing marker
     (`-1`, or NaN for regression) where an image is not annotated. Each
     array is checked by its task (`task.as_labels`) when the examples are
-    made, so a wrong shape or an out-of-range value fails here, naming the
-    dataset and the task, rather than inside a training epoch.
+    made, so a wrong shape, an out-of-range value or a fraction where a
+    task takes whole numbers (a class 1.7) fails here, naming the dataset
+    and the task, rather than inside a training epoch or by truncation.
 
     Args:
         source: str, the dataset's name.
@@ -54,6 +56,8 @@ class FaceExamples:
                              f"{list(labels)}")
         self.source = source
         self.tasks = list(tasks)
+        for task in self.tasks:
+            _check_whole_numbers(source, task, labels[task.name])
         self.labels = {
             task.name: task.as_labels(labels[task.name], count,
                                       where=f"{source}")
@@ -155,3 +159,80 @@ class FaceExamples:
         return self.report.summary() if self.report else (
             f"{self.source}: {len(self)} examples"
         )
+
+
+def require_labels(where, tasks, labels, columns=None):
+    """Raises a `ValueError` when no example carries a label for any task.
+
+    A reader calls this on what it read: data that labels none of the
+    tasks asked for (a table whose label cells are all blank) would
+    otherwise train or evaluate nothing and report nothing.
+
+    Args:
+        where: str, the file or dataset, for the message.
+        tasks: list of `Task`.
+        labels: dict from task name to a label array (checked by its task).
+        columns: optional dict from task name to the columns it read, for
+            the message.
+    """
+    if not tasks or any(task.annotated(labels[task.name]).any()
+                        for task in tasks):
+        return
+    read = "; ".join(
+        f"'{task.name}'" + (f" from {columns[task.name]}" if columns else "")
+        for task in tasks)
+    raise ValueError(f"{where}: no example is labelled for any of the "
+                     f"tasks ({read}): every label is blank or not "
+                     "annotated")
+
+
+def typed_label(task, label, columns):
+    """One example's label as the task's dtype, refusing what does not fit.
+
+    A reader calls this on each row's label, so that a number too large
+    for the task's labels (an age of 1e20 as int32, a valence of 1e39 as
+    float32) or a fraction where the task takes whole numbers skips that
+    row instead of failing the whole dataset, or being truncated.
+
+    Args:
+        task: the `Task`.
+        label: the label `task.parse_cells` returned.
+        columns: the columns it was read from, for the message.
+
+    Raises:
+        ValueError: starting "field <columns>: ".
+    """
+    field = ", ".join(columns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # float overflow
+        try:
+            typed = np.asarray(label, task.label_dtype)
+        except (OverflowError, RuntimeWarning, ValueError, TypeError):
+            raise ValueError(f"field {field}: {label} does not fit the "
+                             f"task's {task.label_dtype} labels") from None
+    if typed.dtype.kind == "f" and np.isinf(typed).any():
+        raise ValueError(f"field {field}: a value is infinite, or too large "
+                         f"for the task's {task.label_dtype} labels")
+    if typed.dtype.kind in "iu" and not np.array_equal(
+            typed, np.asarray(label, "float64")):
+        raise ValueError(f"field {field}: {label} is not a whole number")
+    return typed
+
+
+def _check_whole_numbers(source, task, values):
+    """Raises a `ValueError` for fractions given to a task of whole labels."""
+    if np.dtype(task.label_dtype).kind not in "iu":
+        return
+    try:
+        array = np.asarray(values)
+    except ValueError:
+        return  # ragged: as_labels names the shape
+    if array.dtype.kind != "f":
+        return
+    bad = ~np.isfinite(array) | (array != np.round(array))
+    if bad.any():
+        index = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{source}: '{task.name}' label {array[tuple(index)]} at "
+            f"example {int(index[0])} is not a whole number ({task.kind} "
+            "labels are whole numbers; -1 marks not annotated)")

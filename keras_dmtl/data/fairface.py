@@ -29,20 +29,16 @@ def read_fairface(csv_file, image_root=None, strict=False, check_images=True):
     default the CSV's folder), `age` (one of `FAIRFACE_AGES`), `gender`
     (`Male`/`Female`) and `race` (one of `FAIRFACE_RACES`). Age groups are
     read as rank indices 0..8 of an ordinal task; FairFace's nine groups are
-    the same as UTKFace's default `age_group` cut points.
+    the same as UTKFace's default `age_group` cut points. Bad rows are
+    skipped and counted as `read_table` does, naming the line and column.
 
     Returns:
         `FaceExamples` with `age_group`, `gender` and `race` labels.
     """
-    import pandas as pd
-
-    frame = pd.read_csv(csv_file, dtype=str, keep_default_na=False)
-    if "age" in frame.columns:
-        ages = {name: str(i) for i, name in enumerate(FAIRFACE_AGES)}
-        frame["age_group"] = [ages.get(a.strip(), a) for a in frame["age"]]
+    ages = {name: str(i) for i, name in enumerate(FAIRFACE_AGES)}
     return read_table(
-        frame, "file", fairface_tasks(),
-        image_root=image_root or os.path.dirname(os.path.abspath(csv_file)),
-        source=os.path.basename(csv_file), strict=strict,
-        check_images=check_images,
+        csv_file, "file", fairface_tasks(), columns={"age_group": "age"},
+        image_root=image_root, source=os.path.basename(csv_file),
+        strict=strict, check_images=check_images,
+        converters={"age": lambda age: ages.get(age, age)},
     )

@@ -1,10 +1,10 @@
 """Reads FER2013, from emotion folders or from the original fer2013.csv."""
 
-import csv
 import os
 
 import numpy as np
 
+from keras_dmtl.data.csv_rows import csv_rows
 from keras_dmtl.data.face_examples import FaceExamples
 from keras_dmtl.data.image_check import keep_readable
 from keras_dmtl.data.image_check import duplicate_groups
@@ -28,7 +28,8 @@ def read_fer2013(directory, split="train", strict=False, check_images=True):
         directory: the folder holding `train/` and `test/`.
         split: `"train"`, `"test"`, or `"all"` for both.
         strict: raise on the first bad file instead of skipping it.
-        check_images: decode every image once (cached) to catch bad files.
+        check_images: decode every image once (cached) to catch bad files
+            (False: only skip what is no regular file of at most 64 MiB).
 
     Returns:
         `FaceExamples` with `expression` labels (index into `EXPRESSIONS`).
@@ -55,9 +56,9 @@ def read_fer2013(directory, split="train", strict=False, check_images=True):
                     continue
                 paths.append(os.path.join(full, file))
                 labels.append(EXPRESSIONS.index(folder))
-    digests = None
+    paths, labels, digests = keep_readable(paths, report, labels,
+                                           decode=check_images)
     if check_images:
-        paths, labels, digests = keep_readable(paths, report, labels)
         groups = duplicate_groups(digests)
         if groups:
             conflicting = sum(len({labels[i] for i in g}) > 1 for g in groups)
@@ -67,7 +68,9 @@ def read_fer2013(directory, split="train", strict=False, check_images=True):
         raise ValueError(f"No usable FER2013 images in {directory} ({split})")
     report.kept = len(paths)
     return FaceExamples("FER2013", fer2013_tasks(), {"expression": labels},
-                        paths=paths, content_ids=digests, report=report)
+                        paths=paths,
+                        content_ids=digests if check_images else None,
+                        report=report)
 
 
 def read_fer2013_csv(csv_file, usage="Training", strict=False):
@@ -92,25 +95,27 @@ def read_fer2013_csv(csv_file, usage="Training", strict=False):
     name = os.path.basename(csv_file)
     report = ReadReport(f"FER2013 {name} ({usage or 'all'})", strict)
     images, labels = [], []
-    with open(csv_file, newline="") as file:
-        rows = csv.DictReader(file)
-        missing = {"emotion", "pixels", "Usage"} - set(rows.fieldnames or [])
+    with csv_rows(csv_file) as (header, rows):
+        missing = {"emotion", "pixels", "Usage"} - set(header)
         if missing:
             raise ValueError(f"{csv_file}: missing column(s) {sorted(missing)}")
-        for line, row in enumerate(rows, start=2):
+        for line, row, problem in rows:
             where = f"{name} line {line}"
+            if problem is not None:
+                report.skip(where, problem)
+                continue
             if row["Usage"] not in FER2013_USAGES:
                 report.skip(where, f"field Usage {row['Usage']!r} is unknown")
                 continue
             if usage is not None and row["Usage"] != usage:
                 continue
-            emotion = (row["emotion"] or "").strip()
-            if not emotion.isdigit() or int(emotion) >= len(EXPRESSIONS):
+            emotion = row["emotion"].strip()
+            if not _is_index(emotion) or int(emotion) >= len(EXPRESSIONS):
                 report.skip(where, f"field emotion {emotion!r} is not 0..6")
                 continue
             try:
                 pixels = np.array(row["pixels"].split(), dtype="int64")
-            except ValueError:
+            except (ValueError, OverflowError):
                 report.skip(where, "field pixels holds a non-number")
                 continue
             if pixels.size != 48 * 48 or pixels.min() < 0 or pixels.max() > 255:
@@ -124,3 +129,8 @@ def read_fer2013_csv(csv_file, usage="Training", strict=False):
     report.kept = len(images)
     return FaceExamples("FER2013", fer2013_tasks(), {"expression": labels},
                         images=np.stack(images), report=report)
+
+
+def _is_index(text):
+    """Whether `text` is a whole number written in ASCII digits."""
+    return text.isascii() and text.isdigit()

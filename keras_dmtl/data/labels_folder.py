@@ -1,12 +1,14 @@
 """Reads a folder of `labels.csv` and `images/`, one face per row."""
 
 import collections
-import csv
 import os
 
 import numpy as np
 
+from keras_dmtl.data.csv_rows import csv_rows
 from keras_dmtl.data.face_examples import FaceExamples
+from keras_dmtl.data.face_examples import require_labels
+from keras_dmtl.data.face_examples import typed_label
 from keras_dmtl.data.image_check import duplicate_groups
 from keras_dmtl.data.image_check import keep_readable
 from keras_dmtl.data.report import ReadReport
@@ -20,8 +22,10 @@ def read_labels_folder(folder, source, tasks, columns, parse_row,
     Checks that `labels.csv` has every one of `columns`, then reads it row
     by row: a row with an empty `file`, or one whose `parse_row` raises a
     `ValueError` ("field <column>: ..."), is skipped and counted as
-    "<folder>/labels.csv row N" (strict mode: raise `BadInputError`). An
-    unreadable image is skipped and counted too (`keep_readable`). The
+    "<folder>/labels.csv row N", N the line an editor shows (strict mode:
+    raise `BadInputError`). An unreadable image is skipped and counted too
+    (`keep_readable`), naming its path, row and column. Data that labels
+    none of the tasks is a `ValueError` naming `labels.csv`. The
     report counts each task's unannotated faces, the faces whose
     expression is not one of the classes (per name), and the groups of
     byte-identical files.
@@ -39,7 +43,8 @@ def read_labels_folder(folder, source, tasks, columns, parse_row,
             (or None). It raises a `ValueError` starting "field <column>: "
             for a bad cell.
         strict: raise on the first bad row instead of skipping it.
-        check_images: decode every image once (cached) to catch bad files.
+        check_images: decode every image once (cached) to catch bad files
+            (False: only skip what is no regular file of at most 64 MiB).
         outside_field: the column holding the expression, for the note on
             faces outside the classes ("emotion" names it so in CK+).
         kept: what those faces keep, for the same note, such as
@@ -55,38 +60,40 @@ def read_labels_folder(folder, source, tasks, columns, parse_row,
     name = os.path.join(os.path.basename(os.path.normpath(folder)),
                         "labels.csv")
     report = ReadReport(f"{source} {name}", strict)
-    paths, task_labels, subjects, outside = [], [], [], []
-    with open(table, newline="") as file:
-        rows = csv.DictReader(file)
-        missing = [c for c in columns if c not in (rows.fieldnames or [])]
+    paths, task_labels, subjects, outside, names = [], [], [], [], []
+    with csv_rows(table) as (header, rows):
+        missing = [c for c in columns if c not in header]
         if missing:
             raise ValueError(f"{table}: missing column(s) {missing}; it has "
-                             f"{rows.fieldnames}")
-        for row_number, row in enumerate(rows, start=2):
+                             f"{header}")
+        for row_number, row, problem in rows:
             where = f"{name} row {row_number}"
-            image = (row["file"] or "").strip()
-            if not image:
-                report.skip(where, "field file: empty")
+            image = row["file"].strip()
+            if problem is not None or not image:
+                report.skip(where, problem or "field file: empty")
                 continue
             try:
                 labels, subject, other = parse_row(row)
+                labels = [typed_label(task, label, task.label_columns())
+                          for task, label in zip(tasks, labels)]
             except ValueError as error:
                 report.skip(where, str(error))
                 continue
             paths.append(os.path.join(folder, "images", image))
+            names.append(f"{paths[-1]} ({where}, field file)")
             task_labels.append(labels)
             subjects.append(subject)
             outside.append(other)
     per_task = [list(c) for c in zip(*task_labels)] or [[] for _ in tasks]
-    digests = None
-    if check_images:
-        paths, *per_task, subjects, outside, digests = keep_readable(
-            paths, report, *per_task, subjects, outside)
+    paths, *per_task, subjects, outside, digests = keep_readable(
+        paths, report, *per_task, subjects, outside, names=names,
+        decode=check_images)
     if not paths:
         raise ValueError(f"No usable {source} images in {folder}")
     report.kept = len(paths)
     labels = {task.name: task.as_labels(values, len(paths), where=name)
               for task, values in zip(tasks, per_task)}
+    require_labels(table, tasks, labels)
     for task in tasks:
         count = int(np.sum(~task.annotated(labels[task.name])))
         if count:
@@ -104,4 +111,5 @@ def read_labels_folder(folder, source, tasks, columns, parse_row,
     has_subjects = any(s is not None for s in subjects)
     return FaceExamples(source, tasks, labels, paths=paths,
                         subjects=np.array(subjects) if has_subjects else None,
-                        content_ids=digests, report=report)
+                        content_ids=digests if check_images else None,
+                        report=report)

@@ -8,9 +8,11 @@ from keras_dmtl.data.augmentation import face_augmentation
 def example_dataset(examples, tasks, image_size):
     """An unbatched dataset of `(image, {task: label})` pairs.
 
-    Files are decoded in the graph (JPEG, PNG, BMP, GIF; grayscale becomes
-    RGB) and in-memory images are taken as they are; both are resized to
-    `image_size` with values kept in 0..255. The labels are
+    Files are decoded in the graph by `decode_image` (JPEG, PNG, BMP, GIF,
+    WebP; grayscale becomes RGB) and in-memory images are taken as they
+    are; both are resized to `image_size` with values kept in 0..255. The
+    readers' image check decodes with the same `decode_image`, so a file
+    they keep is one this stream decodes. The labels are
     `examples.labels_for(tasks)`: tasks the examples do not annotate get
     their missing labels (see `FaceExamples.labels_for`).
 
@@ -24,9 +26,7 @@ def example_dataset(examples, tasks, image_size):
     labels = examples.labels_for(tasks)
     if examples.paths is not None:
         def load(path, label):
-            data = tf.io.read_file(path)
-            image = tf.io.decode_image(data, channels=3,
-                                       expand_animations=False)
+            image = decode_image(tf.io.read_file(path))
             return _resize(image, image_size), label
 
         data = tf.data.Dataset.from_tensor_slices((examples.paths, labels))
@@ -43,6 +43,29 @@ def example_dataset(examples, tasks, image_size):
 
     data = tf.data.Dataset.from_tensor_slices((images, labels))
     return data.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def decode_image(data):
+    """Decodes image file bytes as the training stream does.
+
+    One decoder for the stream and for the check readers make before it
+    (`keras_dmtl.data.image_check.check_image_bytes`), so that a file the
+    check keeps is one the stream decodes.
+
+    Args:
+        data: a string tensor (or bytes) holding a JPEG, PNG, GIF, BMP or
+            WebP file; the first frame of an animation is taken.
+
+    Returns:
+        A `(height, width, 3)` uint8 tensor.
+
+    Raises:
+        tf.errors.InvalidArgumentError: in eager mode, for data it cannot
+            decode.
+    """
+    import tensorflow as tf
+
+    return tf.io.decode_image(data, channels=3, expand_animations=False)
 
 
 def _resize(image, image_size):

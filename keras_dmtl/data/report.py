@@ -32,7 +32,13 @@ class ReadReport:
         self.notes = []
 
     def skip(self, what, reason):
-        """Records (or, in strict mode, raises) one unusable input."""
+        """Records (or, in strict mode, raises) one unusable input.
+
+        Args:
+            what: str, the input: a file, or "<file> row N".
+            reason: str, what is wrong, kept whole (on one line).
+        """
+        reason = " ".join(str(reason).split())
         message = f"{what}: {reason}"
         if self.strict:
             raise BadInputError(message)
@@ -42,14 +48,22 @@ class ReadReport:
         self.notes.append(text)
 
     def summary(self, limit=10):
+        """What was kept and skipped, on several lines.
+
+        The skipped inputs are counted by their whole reason (the `limit`
+        most common reasons, then how many others), and the first `limit`
+        are listed with their reasons.
+        """
         lines = [f"{self.source}: {self.kept} examples kept"]
         if self.skipped:
-            reasons = collections.Counter(
-                reason.split(":")[0] for _, reason in self.skipped
-            )
+            reasons = collections.Counter(r for _, r in self.skipped)
+            common = reasons.most_common(limit)
+            others = len(reasons) - len(common)
             lines.append(
                 f"  skipped {len(self.skipped)}: "
-                + ", ".join(f"{n} {r}" for r, n in reasons.most_common())
+                + "; ".join(f"{n} {r}" for r, n in common)
+                + (f"; and {others} other reason" + "s" * (others > 1)
+                   if others else "")
             )
             lines += [f"    {w}: {r}" for w, r in self.skipped[:limit]]
             if len(self.skipped) > limit:

@@ -4,13 +4,17 @@ import os
 
 import numpy as np
 
+from keras_dmtl.data.csv_rows import csv_rows
 from keras_dmtl.data.face_examples import FaceExamples
+from keras_dmtl.data.face_examples import require_labels
+from keras_dmtl.data.face_examples import typed_label
 from keras_dmtl.data.image_check import keep_readable
 from keras_dmtl.data.report import ReadReport
 
 
 def read_table(table, image_column, tasks, columns=None, image_root=None,
-               source=None, strict=False, check_images=True, subject_column=None):
+               source=None, strict=False, check_images=True,
+               subject_column=None, converters=None):
     """Reads a table with an image path column and any subset of tasks.
 
     Each task reads its own columns (`task.label_columns`) and turns their
@@ -19,9 +23,13 @@ def read_table(table, image_column, tasks, columns=None, image_root=None,
     value for cut points), a multi-label task reads one column of 1/0 per
     label and a regression task one number per output. A blank or NaN cell
     means "not annotated". A row with a bad cell (out of range, not a
-    number, "inf") or whose image is missing or unreadable is skipped and
-    counted as "<table> row N: field COLUMN: reason" (strict mode: raise
-    `BadInputError` with that message).
+    number, "inf", a fraction where a class or rank is asked for) is
+    skipped and counted as "<table> row N: field COLUMN: reason", N being
+    the line an editor shows (the header is line 1; blank lines count). A
+    row whose image is missing, unreadable, no regular file or one the
+    training stream cannot decode is skipped and counted as
+    "<path> (<table> row N, field IMAGE_COLUMN): reason". Strict mode
+    raises `BadInputError` with that message instead.
 
     Args:
         table: a path to a CSV file, or a pandas DataFrame.
@@ -35,15 +43,20 @@ def read_table(table, image_column, tasks, columns=None, image_root=None,
             CSV file's folder (or the working folder for a DataFrame).
         source: name for the summary; defaults to the file name.
         strict: raise on the first bad row instead of skipping it.
-        check_images: decode every image once (cached) to catch bad files.
+        check_images: decode every image once (cached) to catch bad files
+            (False: only skip what is no regular file of at most 64 MiB).
         subject_column: optional column of subject ids.
+        converters: optional dict from column to a function applied to
+            each of its cells (as text) before the tasks parse them, such
+            as FairFace's age group names to rank indices.
 
     Returns:
         `FaceExamples`.
 
     Raises:
         ValueError: when the table lacks a column, listing every missing
-            one and the columns it has.
+            one and the columns it has; when no row is usable; when no
+            usable row labels any of the `tasks` (all their cells blank).
 
     Example:
 
@@ -60,54 +73,63 @@ def read_table(table, image_column, tasks, columns=None, image_root=None,
     import pandas as pd
 
     if isinstance(table, pd.DataFrame):
-        frame, name = table, source or "table"
+        name = source or "table"
         root = image_root or os.getcwd()
+        header = list(table.columns)
+        rows = [(number, values, None) for number, values in
+                enumerate(table.to_dict("records"), start=2)]
     else:
         if not os.path.isfile(table):
             raise FileNotFoundError(f"table not found: {table}")
-        frame = pd.read_csv(table, dtype=str, keep_default_na=False)
+        with csv_rows(table) as (header, rows):
+            rows = list(rows)
         name = source or os.path.basename(table)
         root = image_root or os.path.dirname(os.path.abspath(table))
     columns = columns or {}
     task_columns = {task.name: task.label_columns(columns.get(task.name))
                     for task in tasks}
-    _check_columns(name, frame.columns, image_column, task_columns,
-                   subject_column)
+    _check_columns(name, header, image_column, task_columns, subject_column)
     report = ReadReport(name, strict)
-    paths, labels, subjects = [], {t.name: [] for t in tasks}, []
-    for row_number, values in enumerate(frame.to_dict("records"), start=2):
+    paths, labels, subjects, names = [], {t.name: [] for t in tasks}, [], []
+    for row_number, values, problem in rows:
         where = f"{name} row {row_number}"
+        if problem is not None:
+            report.skip(where, problem)
+            continue
         parsed = {}
         for task in tasks:
-            cells = {c: values[c] for c in task_columns[task.name]}
+            cells = {c: _convert(converters, c, values[c])
+                     for c in task_columns[task.name]}
             try:
-                parsed[task.name] = task.parse_cells(cells)
+                parsed[task.name] = typed_label(
+                    task, task.parse_cells(cells), task_columns[task.name])
             except ValueError as error:
                 report.skip(where, str(error))
                 break
         else:
-            path = str(values[image_column]).strip()
+            path = _cell_text(values[image_column])
             if not path:
                 report.skip(where, f"field {image_column}: empty path")
                 continue
             paths.append(path if os.path.isabs(path) else
                          os.path.join(root, path))
+            names.append(f"{paths[-1]} ({where}, field {image_column})")
             for task_name, value in parsed.items():
                 labels[task_name].append(value)
             if subject_column:
                 subjects.append(str(values[subject_column]))
-    digests = None
-    if check_images:
-        names = list(labels)
-        paths, subjects, *kept, digests = keep_readable(
-            paths, report, subjects, *(labels[n] for n in names))
-        labels = dict(zip(names, kept))
+    order = list(labels)
+    paths, subjects, *kept, digests = keep_readable(
+        paths, report, subjects, *(labels[n] for n in order), names=names,
+        decode=check_images)
+    labels = dict(zip(order, kept))
     if not paths:
         raise ValueError(f"{name}: no usable rows")
     report.kept = len(paths)
     labels = {task.name: task.as_labels(labels[task.name], len(paths),
                                         where=name)
               for task in tasks}
+    require_labels(name, tasks, labels, task_columns)
     for task in tasks:
         unannotated = int(np.sum(~task.annotated(labels[task.name])))
         if unannotated:
@@ -115,8 +137,24 @@ def read_table(table, image_column, tasks, columns=None, image_root=None,
     return FaceExamples(
         name, tasks, labels, paths=paths,
         subjects=np.array(subjects) if subject_column else None,
-        content_ids=digests, report=report,
+        content_ids=digests if check_images else None, report=report,
     )
+
+
+def _convert(converters, column, value):
+    """`value`, or what the column's converter makes of its text."""
+    if not converters or column not in converters:
+        return value
+    return converters[column](_cell_text(value))
+
+
+def _cell_text(value):
+    """A cell as stripped text ("" for a blank, None or NaN cell)."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value).strip()
 
 
 def _check_columns(name, present, image_column, task_columns,

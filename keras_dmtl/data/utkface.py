@@ -73,7 +73,8 @@ def read_utkface(directory, age_groups=UTKFACE_AGE_GROUPS, strict=False,
         directory: the folder of images.
         age_groups: cut points for the `age_group` labels.
         strict: raise on the first bad file instead of skipping it.
-        check_images: decode every image once (cached) to catch bad files.
+        check_images: decode every image once (cached) to catch bad files
+            (False: only skip what is no regular file of at most 64 MiB).
 
     Returns:
         `FaceExamples` with `age`, `age_group`, `gender`, `race` labels.
@@ -90,9 +91,8 @@ def read_utkface(directory, age_groups=UTKFACE_AGE_GROUPS, strict=False,
             continue
         names.append(name)
     paths = [os.path.join(directory, name) for name in names]
-    digests = [None] * len(paths)
-    if check_images:
-        paths, labels, digests = keep_readable(paths, report, labels)
+    paths, labels, digests = keep_readable(paths, report, labels,
+                                           decode=check_images)
     if not paths:
         raise ValueError(f"No usable UTKFace images in {directory}")
     labels = np.array(labels, dtype="int32").reshape(-1, 3)

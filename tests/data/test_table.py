@@ -55,7 +55,7 @@ def test_fairface_csv(tmp_path):
     assert examples.labels["age_group"].tolist() == [6, 8]
     assert examples.labels["gender"].tolist() == [0, 1]
     assert examples.labels["race"].tolist() == [3, 5]
-    assert "field age_group: 'ancient' is not a number" in (
+    assert "field age: 'ancient' is not a number" in (
         examples.report.skipped[0][1])
 
 
