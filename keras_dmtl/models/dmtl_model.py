@@ -67,6 +67,9 @@ class DMTLModel(keras.Model):
             through a `TaskRelatedness` table (FaceBehaviorNet). Each
             coupling loss joins the task losses in the weighting, with its
             own log-variance (or fixed weight).
+        compound_head: None (default) or a few-shot
+            `keras_dmtl.coupling.CompoundHead` (or its config) read from
+            the pooled features of one branch; see `attach_compound_head`.
         **kwargs: `keras.Model` arguments such as `name`.
 
     Call arguments:
@@ -107,6 +110,7 @@ class DMTLModel(keras.Model):
         task_weights=None,
         log_variance_bounds=None,
         coupling=None,
+        compound_head=None,
         **kwargs,
     ):
         tasks = deserialize_tasks(tasks)
@@ -197,6 +201,9 @@ class DMTLModel(keras.Model):
             task.name: group for group, members in groups.items()
             for task in members
         }
+        self.compound_head = None
+        if compound_head is not None:
+            self.attach_compound_head(compound_head)
 
     @property
     def task_names(self):
@@ -331,6 +338,38 @@ class DMTLModel(keras.Model):
             for i in range(len(images))
         ]
 
+    def attach_compound_head(self, head):
+        """Makes a few-shot compound head part of the model.
+
+        The head is a layer outside the functional graph, as the loss
+        weighting is: the model's config holds its config and the model's
+        weights its weights, so `keras.saving.load_model` restores it. It
+        reads the `<head.branch>_pool` layer's output; `predict_attributes`
+        leaves it out (`keras_dmtl.coupling.compound_answers` uses it).
+
+        Args:
+            head: a `keras_dmtl.coupling.CompoundHead` or its config.
+
+        Returns:
+            The head, built for the branch's features.
+        """
+        if isinstance(head, dict):
+            head = keras.saving.deserialize_keras_object(head)
+        branches = sorted(set(self.task_branches.values()))
+        branch = getattr(head, "branch", None)
+        if branch not in branches:
+            raise ValueError(f"compound head {head!r} reads branch {branch!r}"
+                             f"; the model's branches are {branches}.")
+        size = self.get_layer(f"{branch}_pool").output.shape[-1]
+        if not head.built:
+            head.build((None, size))
+        if head.feature_size != size:
+            raise ValueError(f"compound head {head.name!r} takes "
+                             f"{head.feature_size} features; branch "
+                             f"'{branch}' gives {size}.")
+        self.compound_head = head
+        return head
+
     def get_config(self):
         config = {
             "name": self.name,
@@ -349,6 +388,9 @@ class DMTLModel(keras.Model):
                 keras.saving.serialize_keras_object(c) for c in self.coupling
             ],
         }
+        if self.compound_head is not None:
+            config["compound_head"] = keras.saving.serialize_keras_object(
+                self.compound_head)
         return config
 
     @classmethod
