@@ -1,4 +1,10 @@
-"""The `keras-dmtl` command."""
+"""The `keras-dmtl` command.
+
+Bad input never ends in a Python traceback: whatever a command raises
+becomes one line, `keras-dmtl <command>: <message>`, on stderr and exit
+status 1 (130 for an interrupt, Ctrl-C). `--debug` (before or after the
+command's name) lets the exception through, with its traceback.
+"""
 
 import argparse
 import os
@@ -8,6 +14,12 @@ import sys
 from keras_dmtl.data.any_format import FORMATS as DATA_FORMATS
 
 RECIPES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "recipes")
+INTERRUPTED = 130
+"""The exit status of a command stopped by Ctrl-C (128 + SIGINT)."""
+PLAIN_ERRORS = (ValueError, RuntimeError, FileNotFoundError, FileExistsError,
+                NotADirectoryError, IsADirectoryError, PermissionError)
+"""Exceptions whose message is clear alone; others show their type too."""
+MAX_MESSAGE = 2000
 
 
 def _train(args):
@@ -45,19 +57,14 @@ def _evaluate(args):
 
 def _compare(args):
     from keras_dmtl.evaluation.compare import compare_runs
+    from keras_dmtl.evaluation.compare import write_comparison
 
     runs, settings = compare_runs(args.runs)
     print(runs.to_markdown(index=False, floatfmt=".4f"))
     print()
     print(settings.to_markdown(index=False, floatfmt=".4f"))
     if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        runs.to_csv(os.path.join(args.out, "runs.csv"), index=False)
-        settings.to_csv(os.path.join(args.out, "settings.csv"), index=False)
-        with open(os.path.join(args.out, "comparison.md"), "w") as file:
-            file.write(runs.to_markdown(index=False, floatfmt=".4f") + "\n\n"
-                       + settings.to_markdown(index=False, floatfmt=".4f")
-                       + "\n")
+        write_comparison(runs, settings, args.out)
 
 
 def _export(args):
@@ -111,11 +118,47 @@ def _info(args):
     print(f"task kinds: {', '.join(sorted(keras_dmtl.Task.KINDS))}")
 
 
+def error_line(error):
+    """An exception as one line: its message, with its type where needed.
+
+    The messages of `PLAIN_ERRORS` and of keras-dmtl's own exceptions
+    (written to name the file and field at fault), and of errors of the
+    system that name a file, stand alone; any other exception (a JSON or
+    runtime library's error, a `KeyError`), or one with no message, is
+    shown as `Type: message`. Line breaks become spaces, and a very long
+    message is cut.
+    """
+    text = str(error).strip()
+    if isinstance(error, KeyError) and len(error.args) == 1:
+        text = repr(error.args[0])
+    plain = (type(error) in PLAIN_ERRORS
+             or type(error).__module__.startswith("keras_dmtl")
+             or isinstance(error, OSError) and error.filename is not None)
+    if not text or not plain:
+        name = type(error).__name__
+        text = f"{name}: {text}" if text else name
+    text = " ".join(text.split())
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE - 3] + "..."
+    return text
+
+
+def _debug_flag(parser):
+    parser.add_argument("--debug", action="store_true",
+                        default=argparse.SUPPRESS,
+                        help="show the full Python traceback of an error")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="keras-dmtl",
         description="Heterogeneous multi-task face analysis with Keras 3.",
+        epilog="Errors are one line on stderr and a non-zero exit status; "
+               "--debug shows the traceback instead.",
     )
+    parser.add_argument("--debug", action="store_true",
+                        help="let errors through with their Python traceback "
+                             "(also accepted after the command's name)")
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser(
         "train",
@@ -180,7 +223,10 @@ def main(argv=None):
                               ".onnx or TensorRT engine")
     predict.add_argument("--aligned", action="store_true",
                          help="the images are aligned face crops already: "
-                              "no detection")
+                              "no detection. Images under 16 pixels on "
+                              "their short side are skipped and counted, "
+                              "as are a folder's files without an image "
+                              "extension and unreadable files")
     predict.add_argument("--min-confidence", type=float, default=0.9,
                          help="face detector confidence threshold")
     predict.add_argument("--threads", type=int, default=2,
@@ -188,11 +234,33 @@ def main(argv=None):
     predict.set_defaults(run=_predict)
     info = commands.add_parser("info", help="print versions and backbones")
     info.set_defaults(run=_info)
+    for command in (evaluate, compare, export, predict, info):
+        _debug_flag(command)
     args = parser.parse_args(argv)
+    run_command(args)
+
+
+def run_command(args):
+    """Runs the parsed command; an error becomes one line and an exit code.
+
+    Raises:
+        SystemExit: 1 with `keras-dmtl <command>: <message>` for any error,
+            130 with `interrupted` for Ctrl-C; with `args.debug` (or a
+            `--debug` among a recipe's arguments), the exception itself
+            instead.
+    """
+    debug = args.debug or "--debug" in getattr(args, "recipe_args", ())
     try:
         args.run(args)
-    except (FileNotFoundError, ValueError, RuntimeError) as error:
-        sys.exit(f"keras-dmtl {args.command}: {error}")
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"keras-dmtl {args.command}: interrupted", file=sys.stderr)
+        sys.exit(INTERRUPTED)
+    except Exception as error:
+        if debug:
+            raise
+        sys.exit(f"keras-dmtl {args.command}: {error_line(error)}")
 
 
 if __name__ == "__main__":

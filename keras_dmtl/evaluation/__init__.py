@@ -1,5 +1,6 @@
 from keras_dmtl.evaluation.bias import bias_tables
 from keras_dmtl.evaluation.compare import compare_runs
+from keras_dmtl.evaluation.compare import write_comparison
 from keras_dmtl.evaluation.gradcam import grad_cam
 from keras_dmtl.evaluation.predictions import TaskPredictions
 from keras_dmtl.evaluation.predictions import collect_predictions

@@ -51,3 +51,39 @@ def compare_runs(run_dirs):
         grouped.size().rename("runs"))
     ordered = ["runs"] + [f"{c}_{s}" for c in numeric for s in ("mean", "std")]
     return runs, settings[ordered].reset_index()
+
+
+COMPARISON_MARKER = ".keras-dmtl-comparison"
+
+
+def write_comparison(runs, settings, out):
+    """Writes `runs.csv`, `settings.csv` and `comparison.md` into `out`.
+
+    `out` is created if absent. An existing folder is written only if it is
+    empty or holds a comparison this function wrote (its marker file is
+    there); any other folder is refused and left untouched. Each file is
+    replaced atomically.
+
+    Args:
+        runs: the first table of `compare_runs`.
+        settings: the second table of `compare_runs`.
+        out: the folder.
+    """
+    from keras_dmtl.atomic_files import atomic_path
+    from keras_dmtl.atomic_files import write_text
+
+    if os.path.lexists(out) and not os.path.isdir(out):
+        raise ValueError(f"{out} is not a folder")
+    if (os.path.isdir(out) and os.listdir(out)
+            and not os.path.isfile(os.path.join(out, COMPARISON_MARKER))):
+        raise ValueError(f"{out} is not empty and holds no comparison "
+                         "written by keras-dmtl; choose another --out "
+                         "(nothing in it was changed)")
+    os.makedirs(out, exist_ok=True)
+    write_text(os.path.join(out, COMPARISON_MARKER), "keras-dmtl compare\n")
+    for name, table in (("runs.csv", runs), ("settings.csv", settings)):
+        with atomic_path(os.path.join(out, name)) as temporary:
+            table.to_csv(temporary, index=False)
+    write_text(os.path.join(out, "comparison.md"),
+               runs.to_markdown(index=False, floatfmt=".4f") + "\n\n"
+               + settings.to_markdown(index=False, floatfmt=".4f") + "\n")

@@ -7,7 +7,14 @@ import tempfile
 
 import numpy as np
 
+from keras_dmtl.export.export_folder import PARITY_SUFFIX
+from keras_dmtl.export.export_folder import check_export_folder
+from keras_dmtl.export.export_folder import make_staging
+from keras_dmtl.export.export_folder import record_entries
+from keras_dmtl.export.export_folder import remove_stale_staging
+from keras_dmtl.export.export_folder import staged_entries
 from keras_dmtl.export.images import sample_images
+from keras_dmtl.export.model_info import INFO_FILE
 from keras_dmtl.export.model_info import write_model_info
 from keras_dmtl.export.onnx_model import DEFAULT_OPSET
 from keras_dmtl.export.onnx_model import write_onnx
@@ -38,7 +45,8 @@ ExportResult.__doc__ = """What `export_model` wrote.
 Fields:
     artifacts: list of paths of the checked artifacts.
     reports: dict from artifact path to its parity report.
-    notes: list of str, such as the steps left to do on a device.
+    notes: list of str: the staging folders of killed exports that were
+        removed, the steps left to do on a device.
 """
 
 
@@ -50,6 +58,25 @@ def artifact_name(export_format, precision):
         "onnx": "model.onnx",
         "tensorrt": f"model_{precision}.engine",
     }[export_format]
+
+
+def export_entries(export_format, precision):
+    """The entries an export writes into its folder, and those written later.
+
+    Returns:
+        `(names, later)`: the files and folders the export moves into the
+        output folder (a TensorRT engine only where it is built here), and
+        those that the TensorRT build script writes on the device.
+    """
+    name = artifact_name(export_format, precision)
+    if export_format != "tensorrt":
+        return [name, name + PARITY_SUFFIX, INFO_FILE], []
+    names = ["model.onnx", "model.onnx" + PARITY_SUFFIX, INFO_FILE,
+             f"build_engine_{precision}.sh", "build_engine.py", "parity.py",
+             "keras_dmtl", "parity_images.npy", "parity_reference.npz"]
+    if precision == "int8":
+        names.append("calibration_images.npy")
+    return names, [name, name + PARITY_SUFFIX, "calibration.cache"]
 
 
 def artifact_size(path):
@@ -74,12 +101,16 @@ def export_model(model, export_format, out, precision="fp32", data=None,
                  opset=DEFAULT_OPSET, max_batch=32, min_agreement=None):
     """Exports a model, checks the artifact against it, and writes both.
 
-    The artifact is built in a temporary folder inside `out`, run on
+    The artifact is built in a staging folder inside `out`, run on
     `parity_images` faces beside the Keras model, and moved into `out` only
     if its decoded answers agree often enough (`parity.AGREEMENT_BARS`);
     otherwise `ParityError` is raised and nothing is left behind. Each
     artifact gets `<artifact>.parity.json`; the folder gets
-    `model_info.json`.
+    `model_info.json`, and `.keras-dmtl-export`, the list of the entries
+    exports wrote there. An export replaces only entries of that list: one
+    whose files would replace anything else is refused before it starts
+    (see `export_folder`). The staging folder of an export that was killed
+    is removed by the next export into the folder, which says so in a note.
 
     Formats and what they write:
 
@@ -101,7 +132,9 @@ def export_model(model, export_format, out, precision="fp32", data=None,
     Args:
         model: a `DMTLModel`, or the path of its `.keras` file.
         export_format: one of `FORMATS`.
-        out: the output folder (created if needed).
+        out: the output folder (created if needed). It may hold other
+            files, but none of the names the export writes unless an
+            export wrote it.
         precision: one of `PRECISIONS[export_format]`.
         data: faces for parity and calibration: a folder of aligned face
             images, or a CSV table with an `image` column. Defaults to the
@@ -117,8 +150,9 @@ def export_model(model, export_format, out, precision="fp32", data=None,
         An `ExportResult`.
 
     Raises:
-        ValueError: unknown format or precision, a file that is not a
-            keras-dmtl model, or image data with no usable image.
+        ValueError: unknown format or precision, an output folder holding
+            what the export would replace but did not write, a file that
+            is not a keras-dmtl model, or image data with no usable image.
         ParityError: the artifact disagrees with the model.
     """
     from keras_dmtl.models.load_model import load_dmtl_model
@@ -131,6 +165,8 @@ def export_model(model, export_format, out, precision="fp32", data=None,
         raise ValueError(f"precision {precision!r} is not available for "
                          f"{export_format}; choose one of "
                          f"{list(PRECISIONS[export_format])}")
+    names, later = export_entries(export_format, precision)
+    check_export_folder(out, names)
     model_path = None
     if isinstance(model, (str, os.PathLike)):
         model_path = os.fspath(model)
@@ -152,7 +188,8 @@ def export_model(model, export_format, out, precision="fp32", data=None,
 
     out_existed = os.path.isdir(out)
     os.makedirs(out, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".export-", dir=out)
+    cleaned = remove_stale_staging(out)
+    staging = make_staging(out)
     try:
         artifacts, notes = _write_artifacts(
             model, info, export_format, precision, staging, parity,
@@ -173,13 +210,18 @@ def export_model(model, export_format, out, precision="fp32", data=None,
             reports[os.path.join(out, name)] = report
         if export_format != "savedmodel":
             shutil.rmtree(os.path.join(staging, "saved_model"))
-        for entry in sorted(os.listdir(staging)):
+        entries = staged_entries(staging)
+        check_export_folder(out, entries)
+        record_entries(out, entries, later)
+        for entry in entries:
             _move(os.path.join(staging, entry), os.path.join(out, entry),
                   staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if not out_existed and not os.listdir(out):
             os.rmdir(out)
+    if cleaned:
+        notes.insert(0, cleaned)
     return ExportResult([os.path.join(out, n) for n, _ in artifacts],
                         reports, notes)
 
@@ -279,8 +321,12 @@ __version__ = "{version}"
 
 
 def _move(source, target, staging):
-    """Moves a finished file or folder into place, replacing an old one."""
-    if os.path.isdir(target) and not os.path.islink(target):
+    """Moves a finished file or folder into place, replacing an old one.
+
+    Only entries an export wrote are replaced (`check_export_folder`).
+    """
+    if os.path.lexists(target) and (os.path.isdir(source) or (
+            os.path.isdir(target) and not os.path.islink(target))):
         old = tempfile.mkdtemp(prefix=".old-", dir=staging)
         os.replace(target, os.path.join(old, "previous"))
     os.replace(source, target)

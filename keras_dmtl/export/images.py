@@ -17,12 +17,7 @@ def image_files(source):
     relative paths start at the table's folder.
     """
     if os.path.isdir(source):
-        paths = []
-        for root, folders, files in os.walk(source):
-            folders.sort()
-            paths += [os.path.join(root, f) for f in sorted(files)
-                      if f.lower().endswith(IMAGE_EXTENSIONS)]
-        return paths
+        return folder_files(source)[0]
     if os.path.isfile(source) and source.lower().endswith(".csv"):
         import pandas as pd
 
@@ -37,6 +32,23 @@ def image_files(source):
         raise FileNotFoundError(f"image source not found: {source}")
     raise ValueError(f"{source}: give a folder of face images or a CSV table "
                      "with an 'image' column")
+
+
+def folder_files(folder):
+    """The files of a folder (searched recursively), images and others.
+
+    Returns:
+        `(images, others)`: sorted lists of paths, the files ending in one
+        of `IMAGE_EXTENSIONS` and the rest.
+    """
+    images, others = [], []
+    for root, folders, files in os.walk(folder):
+        folders.sort()
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            (images if name.lower().endswith(IMAGE_EXTENSIONS)
+             else others).append(path)
+    return images, others
 
 
 def load_face(path, image_size):

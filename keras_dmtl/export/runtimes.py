@@ -12,6 +12,17 @@ from keras_dmtl.export.serving import IMAGE_INPUT
 from keras_dmtl.export.serving import output_names
 
 ENGINE_SUFFIXES = (".engine", ".plan", ".trt")
+FILE_SUFFIXES = (".keras", ".tflite", ".onnx") + ENGINE_SUFFIXES
+
+
+def error_reason(error):
+    """An exception as a short line: its type and its text's first line."""
+    lines = str(error).strip().splitlines()
+    text = lines[0].strip() if lines else ""
+    if len(text) > 300:
+        text = text[:297] + "..."
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name
 
 
 class Runtime:
@@ -44,7 +55,8 @@ class Runtime:
     def __init__(self, path, info, source=None):
         self.path = path
         self.info = info
-        self.tasks = info_tasks(info, source or path)
+        self.source = source or path
+        self.tasks = info_tasks(info, self.source)
         self.output_names = output_names(self.tasks)
         self.image_size = int(info["image_size"])
 
@@ -63,8 +75,12 @@ class Runtime:
             raise ValueError(f"{self.path} takes images of shape (n, "
                              f"{', '.join(map(str, expected))}), got "
                              f"{images.shape}")
-        parts = [self.run_batch(images[i:i + batch_size])
-                 for i in range(0, len(images), batch_size)]
+        try:
+            parts = [self.run_batch(images[i:i + batch_size])
+                     for i in range(0, len(images), batch_size)]
+        except Exception as error:
+            raise RuntimeError(f"{self.path}: running the model failed "
+                               f"({error_reason(error)})") from error
         missing = [n for n in self.output_names if parts and n not in parts[0]]
         if missing:
             raise ValueError(
@@ -76,6 +92,49 @@ class Runtime:
     def describe(self, outputs, index):
         """The answer record of image `index`: `{task: task.answer(...)}`."""
         return describe(self.tasks, outputs, index)
+
+    def check_graph(self, inputs, outputs):
+        """Checks the artifact's graph against its model info.
+
+        Args:
+            inputs: dict from input name to its shape (a free dimension as
+                None, -1 or a name).
+            outputs: the names of the graph's outputs.
+
+        Raises:
+            ValueError: naming the artifact and the model info's field that
+                does not match it (a `model_info.json` of another model).
+        """
+        if IMAGE_INPUT not in inputs:
+            raise ValueError(f"{self.path}: no input named {IMAGE_INPUT!r} "
+                             f"(it has {sorted(inputs)}), so not a "
+                             "keras-dmtl export")
+        shape = [_dimension(d) for d in inputs[IMAGE_INPUT]]
+        expected = [None, self.image_size, self.image_size, 3]
+        if len(shape) != 4 or any(
+                d is not None and d != e for d, e in zip(shape[1:],
+                                                         expected[1:])):
+            shown = ", ".join("n" if d is None else str(d) for d in shape)
+            raise ValueError(
+                f"{self.path} takes images of shape ({shown}), but "
+                f"{self.source} has field 'image_size' {self.image_size}: "
+                "that model_info.json belongs to another model")
+        missing = [n for n in self.output_names if n not in outputs]
+        if missing:
+            raise ValueError(
+                f"{self.path} gives no output {missing[0]!r}, which field "
+                f"'tasks' of {self.source} calls for (it gives "
+                f"{sorted(outputs)}): that model_info.json belongs to "
+                "another model")
+
+
+def _dimension(value):
+    """A graph's dimension as a positive int, or None where it is free."""
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
 
 
 class KerasRuntime(Runtime):
@@ -111,7 +170,21 @@ class SavedModelRuntime(_ArtifactRuntime):
         import tensorflow as tf
 
         super().__init__(path)
-        self.function = tf.saved_model.load(path).signatures["serving_default"]
+        try:
+            loaded = tf.saved_model.load(path)
+        except Exception as error:
+            raise ValueError(f"{path}: not a loadable SavedModel "
+                             f"({error_reason(error)})") from None
+        if "serving_default" not in loaded.signatures:
+            raise ValueError(f"{path}: a SavedModel without the "
+                             "'serving_default' signature (it has "
+                             f"{sorted(loaded.signatures)})")
+        self.function = loaded.signatures["serving_default"]
+        _, inputs = self.function.structured_input_signature
+        self.check_graph(
+            {name: spec.shape.as_list() if spec.shape.rank is not None
+             else [None] * 4 for name, spec in inputs.items()},
+            self.function.structured_outputs)
 
     def run_batch(self, images):
         import tensorflow as tf
@@ -127,8 +200,19 @@ class TFLiteRuntime(_ArtifactRuntime):
         from ai_edge_litert.interpreter import Interpreter
 
         super().__init__(path)
-        self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
-        self.runner = self.interpreter.get_signature_runner("serving_default")
+        try:
+            self.interpreter = Interpreter(model_path=path,
+                                           num_threads=num_threads)
+            self.runner = self.interpreter.get_signature_runner(
+                "serving_default")
+        except Exception as error:
+            raise ValueError(f"{path}: not a loadable TFLite model with a "
+                             "'serving_default' signature "
+                             f"({error_reason(error)})") from None
+        self.check_graph(
+            {name: d.get("shape_signature", d["shape"])
+             for name, d in self.runner.get_input_details().items()},
+            self.runner.get_output_details())
 
     def run_batch(self, images):
         return self.runner(**{IMAGE_INPUT: images})
@@ -144,9 +228,15 @@ class ONNXRuntime(_ArtifactRuntime):
         options = onnxruntime.SessionOptions()
         if num_threads:
             options.intra_op_num_threads = num_threads
-        self.session = onnxruntime.InferenceSession(
-            path, options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = onnxruntime.InferenceSession(
+                path, options, providers=["CPUExecutionProvider"])
+        except Exception as error:
+            raise ValueError(f"{path}: not a loadable ONNX model "
+                             f"({error_reason(error)})") from None
         self.session_outputs = [o.name for o in self.session.get_outputs()]
+        self.check_graph({i.name: i.shape for i in self.session.get_inputs()},
+                         self.session_outputs)
 
     def run_batch(self, images):
         values = self.session.run(None, {IMAGE_INPUT: images})
@@ -160,7 +250,11 @@ class TensorRTRuntime(_ArtifactRuntime):
         from keras_dmtl.export.tensorrt_engine import EngineRunner
 
         super().__init__(path)
-        self.engine = EngineRunner(path)
+        try:
+            self.engine = EngineRunner(path)
+        except Exception as error:
+            raise ValueError(f"{path}: not a loadable TensorRT engine "
+                             f"({error_reason(error)})") from None
 
     def run_batch(self, images):
         return self.engine.run(images)
@@ -178,15 +272,27 @@ def load_artifact(path, num_threads=None):
 
     Returns:
         A `Runtime`.
+
+    Raises:
+        FileNotFoundError: nothing at `path`, or no `model_info.json`.
+        ValueError: naming the path and what is wrong: a folder that is not
+            a SavedModel, an unknown file type, a file its runtime cannot
+            load (corrupt, truncated), or a `model_info.json` that is
+            malformed or describes another model.
     """
     if not os.path.exists(path):
         raise FileNotFoundError(f"model artifact not found: {path}")
+    suffix = os.path.splitext(path)[1].lower()
     if os.path.isdir(path):
+        if suffix in FILE_SUFFIXES:
+            raise ValueError(f"{path}: a folder, not a {suffix} file")
         if not os.path.isfile(os.path.join(path, "saved_model.pb")):
             raise ValueError(f"{path}: a folder without saved_model.pb, so "
                              "not a SavedModel")
         return SavedModelRuntime(path)
-    suffix = os.path.splitext(path)[1].lower()
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: not a regular file, so not a model "
+                         "artifact")
     if suffix == ".keras":
         return KerasRuntime(path)
     if suffix == ".tflite":

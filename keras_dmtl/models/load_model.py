@@ -1,6 +1,7 @@
 """Loads a saved keras-dmtl model, and only that."""
 
 import os
+import zipfile
 
 
 def load_dmtl_model(path):
@@ -14,8 +15,10 @@ def load_dmtl_model(path):
 
     Raises:
         FileNotFoundError: the file does not exist.
-        ValueError: naming the file, when it is not a loadable Keras model
-            or holds another kind of model.
+        ValueError: naming the path and what is wrong with it: a folder, a
+            file that is not a `.keras` archive (corrupt, truncated, another
+            format), one Keras cannot load, or one holding another kind of
+            model.
 
     Example:
 
@@ -28,15 +31,47 @@ def load_dmtl_model(path):
 
     from keras_dmtl.models.dmtl_model import DMTLModel
 
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"model file not found: {path}")
+    check_model_file(path)
     try:
         model = keras.models.load_model(path)
     except Exception as error:
         raise ValueError(
-            f"{path}: not a loadable Keras model file ({error})") from None
+            f"{path}: not a loadable Keras model file "
+            f"({type(error).__name__}: {error})") from None
     if not isinstance(model, DMTLModel):
         raise ValueError(
             f"{path}: a {type(model).__name__}, not a keras-dmtl model "
             "(DMTLModel)")
     return model
+
+
+def check_model_file(path):
+    """Says what is wrong with a path given as a `.keras` model file.
+
+    Raises:
+        FileNotFoundError: nothing at `path`.
+        ValueError: naming the path: a folder (a SavedModel, or another
+            folder), or a file that is not a `.keras` zip archive.
+    """
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"model file not found: {path}")
+    if os.path.isdir(path):
+        what = ("a SavedModel folder" if os.path.isfile(
+            os.path.join(path, "saved_model.pb")) else "a folder")
+        raise ValueError(f"{path}: {what}, not a .keras model file; give the "
+                         "run's model.keras")
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: not a regular file, so not a .keras model "
+                         "file")
+    try:
+        with open(path, "rb") as file:
+            start = file.read(4)
+    except OSError as error:
+        raise ValueError(f"{path}: cannot be read ({error.strerror or error})"
+                         ) from None
+    if not start:
+        raise ValueError(f"{path}: empty file (0 bytes), not a .keras model")
+    if path.lower().endswith(".keras") and not zipfile.is_zipfile(path):
+        raise ValueError(f"{path}: not a .keras model file (a .keras file is "
+                         "a zip archive; this one is not: corrupt, truncated "
+                         "or of another format)")

@@ -11,6 +11,7 @@ from keras_dmtl.data import SyntheticFaces
 from keras_dmtl.data import face_dataset
 from keras_dmtl.evaluation import collect_predictions
 from keras_dmtl.evaluation import compare_runs
+from keras_dmtl.evaluation import write_comparison
 from keras_dmtl.evaluation import concordance
 from keras_dmtl.evaluation import evaluate_model
 from keras_dmtl.evaluation import TaskPredictions
@@ -203,7 +204,7 @@ def test_bad_inputs_leave_no_report(trained, tmp_path):
     with pytest.raises(ValueError, match="not a keras-dmtl model"):
         evaluate_model(str(tmp_path / "plain.keras"), examples, out)
     (tmp_path / "junk.keras").write_text("junk")
-    with pytest.raises(ValueError, match="not a loadable Keras model"):
+    with pytest.raises(ValueError, match="junk.keras: not a .keras model"):
         evaluate_model(str(tmp_path / "junk.keras"), examples, out)
     other = SyntheticFaces(8, 32).examples(["age_group"])
     with pytest.raises(ValueError, match="nothing to evaluate"):
@@ -230,6 +231,29 @@ def test_compare_runs_gives_mean_and_spread(tmp_path):
         np.std([0.8, 0.6], ddof=1))
     with pytest.raises(FileNotFoundError, match="no metrics.json"):
         compare_runs([str(tmp_path)])
+    (tmp_path / "other" / "run.unfinished.json").write_text("{}")
+    with pytest.raises(ValueError, match="other: the run has not finished"):
+        compare_runs([str(tmp_path / "other")])
+
+
+def test_a_comparison_never_writes_into_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "metrics.json").write_text(json.dumps(
+        {"gender_accuracy": {"model": 0.8, "chance": 0.5}}))
+    runs, settings = compare_runs([str(tmp_path / "a")])
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "runs.csv").write_text("my own table")
+    with pytest.raises(ValueError, match="holds no comparison written by"):
+        write_comparison(runs, settings, str(mine))
+    assert os.listdir(mine) == ["runs.csv"]
+    assert (mine / "runs.csv").read_text() == "my own table"
+    out = tmp_path / "cmp"
+    write_comparison(runs, settings, str(out))
+    write_comparison(runs, settings, str(out))  # its own: replaced
+    assert sorted(os.listdir(out)) == [".keras-dmtl-comparison",
+                                       "comparison.md", "runs.csv",
+                                       "settings.csv"]
 
 
 def test_compare_runs_takes_every_kind_s_metrics(tmp_path):

@@ -36,7 +36,14 @@ def test_every_format_writes_an_artifact_with_a_passing_parity_file(exports):
                 assert task["agreement"] >= bar, (artifact, task)
             assert report["images"].startswith(f"{CHECK_IMAGES} images from")
     assert os.path.isfile(os.path.join(out, "model_info.json"))
-    assert not [e for e in os.listdir(out) if e.startswith(".")]
+    hidden = [e for e in os.listdir(out) if e.startswith(".")]
+    assert hidden == [".keras-dmtl-export"]
+    with open(os.path.join(out, ".keras-dmtl-export")) as file:
+        listed = set(json.load(file)["entries"])
+    # Every entry the exports wrote is listed, and the engine that the
+    # TensorRT build script writes on the device.
+    assert set(os.listdir(out)) - listed == {".keras-dmtl-export"}
+    assert "model_int8.engine" in listed
 
 
 def test_fp32_artifacts_match_keras_to_float_precision(exports):
@@ -68,7 +75,9 @@ def _plain_keras_model(path):
 
 @pytest.mark.parametrize("case, message", [
     ("plain_model", "not a keras-dmtl model"),
-    ("text_file", "not a loadable Keras model file"),
+    ("text_file", "notes.keras: not a .keras model file (a .keras file is "
+                  "a zip archive; this one is not"),
+    ("folder", "model.keras: a folder, not a .keras model file"),
     ("missing_file", "model file not found"),
     ("format", "unknown export format 'coreml'"),
     ("precision", "precision 'int4' is not available for tflite"),
@@ -85,6 +94,9 @@ def test_bad_input_is_a_clear_error_and_leaves_nothing(case, message,
         model = str(tmp_path / "notes.keras")
         with open(model, "w") as file:
             file.write("not a model")
+    elif case == "folder":
+        model = str(tmp_path / "model.keras")
+        os.makedirs(model)
     elif case == "missing_file":
         model = str(tmp_path / "absent.keras")
     elif case == "format":
@@ -126,5 +138,5 @@ def test_a_second_export_replaces_the_first(model_file, tmp_path):
     assert first.artifacts == second.artifacts
     assert os.path.getmtime(
         os.path.join(out, "saved_model", "saved_model.pb")) >= stamp
-    assert sorted(os.listdir(out)) == ["model_info.json", "saved_model",
-                                       "saved_model.parity.json"]
+    assert sorted(os.listdir(out)) == [".keras-dmtl-export", "model_info.json",
+                                       "saved_model", "saved_model.parity.json"]

@@ -1,4 +1,5 @@
 import os
+import re
 
 import numpy as np
 import pytest
@@ -35,3 +36,37 @@ def test_unknown_or_missing_artifacts_are_clear_errors(tmp_path, exports):
     runtime = load_artifact(os.path.join(out, "model.onnx"))
     with pytest.raises(ValueError, match=r"takes images of shape \(n, 32, 32"):
         runtime.predict(np.zeros((2, 64, 64, 3)))
+
+
+def test_a_folder_or_a_corrupt_file_says_what_is_wrong(tmp_path, exports):
+    from keras_dmtl.models.load_model import load_dmtl_model
+
+    out, _ = exports
+    corrupt = tmp_path / "model.keras"
+    corrupt.write_bytes(os.urandom(2048))
+    for load in (load_dmtl_model, load_artifact):
+        with pytest.raises(ValueError) as error:
+            load(str(corrupt))
+        assert str(error.value) == (
+            f"{corrupt}: not a .keras model file (a .keras file is a zip "
+            "archive; this one is not: corrupt, truncated or of another "
+            "format)")
+    folder = tmp_path / "run.keras"
+    folder.mkdir()
+    start = re.escape(str(folder))
+    with pytest.raises(ValueError, match=f"^{start}: a folder, not a .keras "
+                                         "model file; give the run's"):
+        load_dmtl_model(str(folder))
+    with pytest.raises(ValueError, match=f"^{start}: a folder, not a .keras "
+                                         "file$"):
+        load_artifact(str(folder))
+    saved_model = os.path.join(out, "saved_model")
+    with pytest.raises(ValueError, match="saved_model: a SavedModel folder, "
+                                         "not a .keras model file"):
+        load_dmtl_model(saved_model)
+    tflite = tmp_path / "model.tflite"
+    tflite.write_bytes(os.urandom(2048))
+    os.link(os.path.join(out, "model_info.json"), tmp_path / "model_info.json")
+    with pytest.raises(ValueError, match=f"^{re.escape(str(tflite))}: not a "
+                                         "loadable TFLite model"):
+        load_artifact(str(tflite))
