@@ -40,22 +40,18 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 import keras_dmtl  # noqa: E402
-from keras_dmtl.data import SyntheticFaces  # noqa: E402
 from keras_dmtl.data import face_dataset  # noqa: E402
 from keras_dmtl.data import mixed_dataset  # noqa: E402
-from keras_dmtl.data import read_ckplus  # noqa: E402
-from keras_dmtl.data import read_diffusionfer_va  # noqa: E402
-from keras_dmtl.data import read_fer2013  # noqa: E402
-from keras_dmtl.data import read_utkface  # noqa: E402
-from keras_dmtl.data import split_examples  # noqa: E402
-from keras_dmtl.evaluation import collect_predictions  # noqa: E402
 from keras_dmtl.training import add_training_arguments  # noqa: E402
 from keras_dmtl.training import make_optimizer  # noqa: E402
 from keras_dmtl.training import results_against_chance  # noqa: E402
 from keras_dmtl.training import RunFolder  # noqa: E402
+from keras_dmtl.training import calibrate_on  # noqa: E402
+from keras_dmtl.training import hold_out_for_calibration  # noqa: E402
+from keras_dmtl.training import read_face_behavior_data  # noqa: E402
+from keras_dmtl.training import union_tasks  # noqa: E402
 from keras_dmtl.training import save_run  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -87,45 +83,14 @@ the same classes, so they share one head.
 
 given = {"utkface": args.utkface, "fer2013": args.fer2013,
          "ckplus": args.ckplus, "affect": args.affect}
-datasets = {}  # name -> (train, test, share)
-if any(given.values()):
-    if args.utkface:
-        datasets["utkface"] = split_examples(read_utkface(args.utkface),
-                                             args.test_fraction, args.seed)
-    if args.fer2013:
-        datasets["fer2013"] = (read_fer2013(args.fer2013, "train"),
-                               read_fer2013(args.fer2013, "test"))
-    if args.ckplus:
-        datasets["ckplus"] = split_examples(read_ckplus(args.ckplus),
-                                            args.test_fraction, args.seed)
-    if args.affect:
-        datasets["affect"] = split_examples(read_diffusionfer_va(args.affect),
-                                            args.test_fraction, args.seed)
-else:
-    print("No data given: four slices of the synthetic faces stand in for "
-          "the four datasets.")
-    faces = SyntheticFaces(args.synthetic_size, args.image_size, args.seed)
-    slices = np.array_split(np.arange(len(faces.images)), 4)
-    labelled = {"utkface": ["age", "gender", "race"],
-                "fer2013": ["expression"],
-                "ckplus": ["action_units", "expression"],
-                "affect": ["affect"]}
-    for (name, names), rows in zip(labelled.items(), slices):
-        part = faces.examples(names).subset(rows)
-        datasets[name] = split_examples(part, args.test_fraction, args.seed)
-
-tasks = []
-for train, test in datasets.values():
+datasets = read_face_behavior_data(given, args.test_fraction, args.seed,
+                                   args.synthetic_size, args.image_size)
+for train, _ in datasets.values():
     print(train.summary())
-    for task in train.tasks:
-        if task.name == "age_group":
-            continue
-        known = [t for t in tasks if t.name == task.name]
-        if known and known[0] != task:
-            raise SystemExit(f"task '{task.name}' differs between datasets: "
-                             f"{known[0]} and {task}")
-        if not known:
-            tasks.append(task)
+try:
+    tasks = union_tasks(datasets)
+except ValueError as error:
+    raise SystemExit(f"error: {error}") from None
 print("tasks:", ", ".join(f"{t.name} ({t.kind})" for t in tasks))
 run.check_split([test for _, test in datasets.values()])
 
@@ -137,12 +102,7 @@ choose a threshold per unit). A fifth of the training subjects of the
 dataset that labels them is held out from training for that.
 """
 
-calibration = {}  # dataset name -> validation examples
-for name, (train, test) in list(datasets.items()):
-    if any(t.needs_calibration for t in train.tasks):
-        train, validation = split_examples(train, 0.2, args.seed + 1)
-        datasets[name] = (train, test)
-        calibration[name] = validation
+datasets, calibration = hold_out_for_calibration(datasets, tasks, args.seed)
 
 share_of = dict(zip(["utkface", "fer2013", "ckplus", "affect"], shares))
 train_data = mixed_dataset(
@@ -166,15 +126,7 @@ run.fit(model, train_data, steps_per_epoch=steps, epochs=args.epochs,
 ## Calibration on the held-out training subjects
 """
 
-for name, validation in calibration.items():
-    own = [task for task in tasks if task.name in validation.task_names]
-    data = face_dataset(validation, tasks, args.image_size, args.batch_size)
-    for task_name, p in collect_predictions(model, data, own).items():
-        changed = p.task.calibrate(p.labels, p.outputs)
-        if changed:
-            print(f"{task_name} calibrated on {name}: {changed}")
-# The metrics were built with the old decisions: build them anew.
-model.compile(optimizer=model.optimizer)
+calibrate_on(model, calibration, args.image_size, args.batch_size)
 
 """
 ## Each dataset's test faces, for the tasks it labels

@@ -183,3 +183,22 @@ def test_face_behavior_trains_every_kind_from_four_label_sets(tmp_path):
                                                            "model.keras"))
     aus = next(t for t in model.tasks if t.name == "action_units")
     assert len(aus.thresholds) == 8
+
+
+@pytest.mark.slow  # 3 min: seven small models
+def test_face_behavior_study_writes_one_row_per_configuration(tmp_path):
+    out = str(tmp_path / "study")
+    stdout = run_recipe("face_behavior_study", "--synthetic-size", "96",
+                        "--image-size", "32", "--epochs", "1", "--seeds", "1",
+                        "--configs", "a,e", "--out", out)
+    table = pd.read_csv(os.path.join(out, "study.csv"))
+    assert table["configuration"].tolist() == ["a_alone", "e_both"]
+    for column in ["age MAE", "gender acc", "FER expr F1", "CK+ AU mean F1",
+                   "VA CCC"]:
+        assert table[column].str.contains(" ± ").all(), column
+    assert "Saved study.csv and study.md" in stdout
+    assert os.path.isfile(os.path.join(out, "run.json"))
+    assert "nothing to do" in run_recipe(
+        "face_behavior_study", "--synthetic-size", "96", "--image-size",
+        "32", "--epochs", "1", "--seeds", "1", "--configs", "a,e",
+        "--out", out)

@@ -12,6 +12,19 @@ RACES = ["white", "black", "asian", "indian", "others"]
 EXPRESSIONS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 """Expressions in FER2013's label order (the `emotion` column of its CSV)."""
 ACTION_UNITS = ["AU1", "AU2", "AU4", "AU6", "AU12", "AU15", "AU25", "AU26"]
+# P(action unit | expression) of Du et al. 2014 (the table shipped in
+# keras_dmtl/coupling), restricted to the drawn units; rows follow
+# EXPRESSIONS. A face's units are drawn with probability 0.1 + 0.8 * P, so
+# they follow its expression as on real faces, but not always.
+_AU_GIVEN_EXPRESSION = np.array(
+    [[0, 0, 1, 0, 0, 0, 0, 0],            # angry
+     [0, 0, 0.31, 0, 0, 0, 0, 0],         # disgust
+     [1, 0.57, 1, 0, 0, 0, 1, 0.33],      # fear
+     [0, 0, 0, 0.51, 1, 0, 1, 0],         # happy
+     [0.6, 0, 1, 0.5, 0, 1, 0, 0],        # sad
+     [1, 1, 0, 0, 0, 0, 1, 1],            # surprise
+     [0, 0, 0, 0, 0, 0, 0, 0]],           # neutral
+    dtype="float32")
 
 # Skin tone per race, RGB.
 _SKIN = np.array(
@@ -86,7 +99,9 @@ class SyntheticFaces:
     Labels: `age` (0..116 years), `age_group` (the same ages, for the
     task with cut points 3, 10, ..., 70), `gender`, `race`, `expression` (class
     indices), `action_units` (`(n, 8)` of 0/1, one column per
-    `ACTION_UNITS` entry), `valence`, `arousal` (floats in [-1, 1], near
+    `ACTION_UNITS` entry, drawn from the expression with Du et al. 2014's
+    probabilities, so that the tasks are related as on real faces),
+    `valence`, `arousal` (floats in [-1, 1], near
     the expression's typical values) and `affect` (`(n, 2)`: valence and
     arousal side by side, the labels of the `"affect"` task).
 
@@ -154,7 +169,9 @@ def _draw_labels(rng, n):
     # Drawn in this order so that a seed gives the labels it always gave.
     gender = rng.integers(0, 2, n).astype("int32")
     race = rng.integers(0, len(RACES), n).astype("int32")
-    action_units = (rng.random((n, len(ACTION_UNITS))) < 0.3).astype("int32")
+    au_probability = 0.1 + 0.8 * _AU_GIVEN_EXPRESSION[expression]
+    action_units = (rng.random((n, len(ACTION_UNITS)))
+                    < au_probability).astype("int32")
     valence = np.clip(valence + rng.normal(0, 0.15, n), -1, 1).astype(
         "float32")
     arousal = np.clip(arousal + rng.normal(0, 0.15, n), -1, 1).astype(

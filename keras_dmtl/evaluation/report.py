@@ -255,6 +255,21 @@ def _write_report(model, examples, predictions, work, history, options,
             sections.append(("Task weights beta per epoch", betas.round(4),
                              "task_weights.png"))
 
+    tables = []  # each coupling's relatedness, once
+    for coupling in getattr(model, "coupling", None) or []:
+        if any(coupling.relatedness == seen for seen in tables):
+            continue
+        tables.append(coupling.relatedness)
+        figure = f"relatedness_{len(tables)}.png"
+        coupling.relatedness.heatmap(os.path.join(work, figure))
+        users = [c.name for c in model.coupling
+                 if c.relatedness == coupling.relatedness]
+        sections.append((
+            f"Task relatedness P({coupling.target} | {coupling.source}) "
+            f"used by {', '.join(users)} "
+            f"({coupling.relatedness.citation or 'no citation given'})",
+            None, figure))
+
     if gradcam_faces:
         # Faces spread over the data, not only the first few files.
         rows = np.unique(np.linspace(0, len(examples) - 1,

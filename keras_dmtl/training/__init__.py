@@ -5,3 +5,8 @@ from keras_dmtl.training.results import results_against_chance
 from keras_dmtl.training.results import save_run
 from keras_dmtl.training.history_file import HistoryFile
 from keras_dmtl.training.run_folder import RunFolder
+from keras_dmtl.training.face_behavior_data import calibrate_on
+from keras_dmtl.training.face_behavior_data import held_out_scores
+from keras_dmtl.training.face_behavior_data import hold_out_for_calibration
+from keras_dmtl.training.face_behavior_data import read_face_behavior_data
+from keras_dmtl.training.face_behavior_data import union_tasks

@@ -105,3 +105,30 @@ def test_fixed_weighting_needs_a_weight_per_coupling():
 def test_bad_couplings_raise_at_construction(coupling, message):
     with pytest.raises(ValueError, match=message):
         small_model(coupling=coupling)
+
+
+def test_distribution_matching_teaches_action_units_without_their_labels():
+    # The synthetic faces' units follow their expression (Du et al. 2014's
+    # probabilities), as on real faces. No face is labelled for units: only
+    # the coupling can teach the unit head, from the expression. The trunk
+    # is frozen so that a few steps of the heads show it on a 2-core CPU.
+    faces = SyntheticFaces(64, SIZE, seed=7)
+    labels = {"expression": faces.labels["expression"],
+              "action_units": np.full_like(faces.labels["action_units"], -1)}
+    truth = {"expression": faces.labels["expression"],
+             "action_units": faces.labels["action_units"]}
+    relatedness = TaskRelatedness.from_examples(
+        faces.examples(NAMES), target="action_units")
+    losses = {}
+    for name, coupling in (("none", None), ("matching", [
+            ExpressionToActionUnits(relatedness)])):
+        keras.utils.set_random_seed(0)
+        model = small_model(coupling=coupling)
+        model.get_layer("trunk").trainable = False
+        model.compile(optimizer=keras.optimizers.Adam(5e-2),
+                      run_eagerly=True)
+        model.fit(faces.images, labels, batch_size=16, epochs=8, verbose=0)
+        # The unit loss of these faces against the units they really show.
+        losses[name] = model.evaluate(faces.images, truth, verbose=0,
+                                      return_dict=True)["action_units_loss"]
+    assert losses["matching"] < losses["none"] - 0.05, losses

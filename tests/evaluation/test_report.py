@@ -298,3 +298,25 @@ def test_a_report_is_replaced_by_a_new_one(trained, tmp_path):
     assert (out / "metrics.csv").read_text() != first
     assert (out / ".keras-dmtl-report").exists()
     assert sorted(os.listdir(tmp_path)) == ["report"]
+
+
+def test_the_report_draws_the_relatedness_of_the_model_s_couplings(tmp_path):
+    from keras_dmtl.coupling import ExpressionToActionUnits
+    from keras_dmtl.coupling import SoftCoAnnotation
+    from keras_dmtl.coupling import TaskRelatedness
+    from keras_dmtl.data import synthetic_tasks
+
+    table = TaskRelatedness.du2014(target="action_units")
+    names = ["expression", "action_units"]
+    model = keras_dmtl.DMTLModel(
+        synthetic_tasks(names), backbone="mobilenet_v2_0.35", image_size=32,
+        coupling=[ExpressionToActionUnits(table), SoftCoAnnotation(table)])
+    model.compile(optimizer="adam", run_eagerly=True)
+    examples = SyntheticFaces(16, 32).examples(names)
+    out = str(tmp_path / "report")
+    evaluate_model(model, examples, out, gradcam_faces=0)
+    report = open(os.path.join(out, "report.md")).read()
+    assert ("## Task relatedness P(action_units | expression) used by "
+            "expression_to_action_units, soft_co_annotation (Du, S.") in report
+    assert "![" in report and os.path.isfile(
+        os.path.join(out, "relatedness_1.png"))
