@@ -107,6 +107,7 @@ def test_bad_couplings_raise_at_construction(coupling, message):
         small_model(coupling=coupling)
 
 
+@pytest.mark.slow  # 40 s: two small trainings
 def test_distribution_matching_teaches_action_units_without_their_labels():
     # The synthetic faces' units follow their expression (Du et al. 2014's
     # probabilities), as on real faces. No face is labelled for units: only
