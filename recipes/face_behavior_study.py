@@ -205,7 +205,7 @@ for label, cells in rows.items():
                 spread = np.nan_to_num(std) + np.nan_to_num(base[1])
                 better = -1 if column.endswith("_mae") else 1
                 change = (mean - base[0]) * better
-                if abs(change) > spread:
+                if abs(change) > max(spread, 5e-3):  # not rounding noise
                     notes.append(f"{label} vs b_all_tasks, {title}: "
                                  f"{mean:.4f} vs {base[0]:.4f} "
                                  f"({'better' if change > 0 else 'worse'}, "
