@@ -44,13 +44,13 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import keras_dmtl  # noqa: E402
-from keras_dmtl.atomic_files import write_json  # noqa: E402
 from keras_dmtl.coupling import ActionUnitsToExpression  # noqa: E402
 from keras_dmtl.coupling import ExpressionToActionUnits  # noqa: E402
 from keras_dmtl.coupling import SoftCoAnnotation  # noqa: E402
 from keras_dmtl.coupling import TaskRelatedness  # noqa: E402
 from keras_dmtl.data import mixed_dataset  # noqa: E402
 from keras_dmtl.evaluation import compare_runs  # noqa: E402
+from keras_dmtl.evaluation import write_run_metrics  # noqa: E402
 from keras_dmtl.training import RunFolder  # noqa: E402
 from keras_dmtl.training import add_training_arguments  # noqa: E402
 from keras_dmtl.training import calibrate_on  # noqa: E402
@@ -101,10 +101,11 @@ share_of = dict(zip(["utkface", "fer2013", "ckplus", "affect"],
 """
 ## The couplings
 
-Du et al.'s table, with its rows and columns in the tasks' order.
+Du et al.'s table, between the expression and the action units CK+ labels.
 """
 
-aus = next((t for t in tasks if t.kind == "multi_label"), None)
+aus = next((t for t in datasets["ckplus"][0].tasks if t.name != "expression"),
+           None) if "ckplus" in datasets else None
 expression = next((t for t in tasks if t.name == "expression"), None)
 couplings = {"b": []}
 if aus is not None and expression is not None:
@@ -160,10 +161,8 @@ for config, (config_tasks, coupling) in configs.items():
             print(f"{run_dir}: finished before, skipped")
             continue
         print(f"Training {config}, seed {seed}", flush=True)
-        scores = train_and_score(config_tasks, coupling, seed)
-        os.makedirs(run_dir, exist_ok=True)
-        write_json(os.path.join(run_dir, "metrics.json"),
-                   {key: {"model": value} for key, value in scores.items()})
+        write_run_metrics(run_dir,
+                          train_and_score(config_tasks, coupling, seed))
 
 """
 ## The table

@@ -35,14 +35,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import keras_dmtl  # noqa: E402
-from keras_dmtl.atomic_files import write_json  # noqa: E402
 from keras_dmtl.data import SyntheticFaces  # noqa: E402
 from keras_dmtl.data import face_dataset  # noqa: E402
 from keras_dmtl.data import read_utkface  # noqa: E402
 from keras_dmtl.data import split_examples  # noqa: E402
 from keras_dmtl.evaluation import collect_predictions  # noqa: E402
 from keras_dmtl.evaluation import compare_runs  # noqa: E402
-from keras_dmtl.evaluation import task_tables  # noqa: E402
+from keras_dmtl.evaluation import metric_values  # noqa: E402
+from keras_dmtl.evaluation import write_run_metrics  # noqa: E402
 from keras_dmtl.training import add_training_arguments  # noqa: E402
 from keras_dmtl.training import RunFolder  # noqa: E402
 from keras_dmtl.training import make_optimizer  # noqa: E402
@@ -166,20 +166,14 @@ for method, (method_tasks, kwargs) in methods.items():
                   epochs=args.epochs, verbose=0)
         predictions = collect_predictions(
             model, face_dataset(test, own, args.image_size, args.batch_size))
-        scores = task_tables(predictions)["metrics"].set_index("task")
         # Every task's own scores, named as its logged metrics (the
         # combined score reads each task's `skill_metric`).
-        flat = {f"test_{task}_{metric}": float(value)
-                for task, row in scores.iterrows()
-                for metric, value in row.items()
-                if metric not in ("kind", "annotated") and pd.notna(value)}
+        flat = metric_values(predictions, prefix="test_")
         scored = [t for t in tasks if t.name in own]
         flat["test_combined_score"] = combined_score(
             scored, flat, chance_levels(scored, train, test), prefix="test_")
-        metrics = {key[len("test_"):]: {"model": value}
-                   for key, value in flat.items()}
-        os.makedirs(run_dir, exist_ok=True)
-        write_json(os.path.join(run_dir, "metrics.json"), metrics)
+        write_run_metrics(run_dir, {key[len("test_"):]: value
+                                    for key, value in flat.items()})
 
 """
 ## 3. The table (the shape of the paper's Table IV)

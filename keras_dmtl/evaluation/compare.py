@@ -53,6 +53,20 @@ def compare_runs(run_dirs):
     return runs, settings[ordered].reset_index()
 
 
+def write_run_metrics(run_dir, scores):
+    """Writes a run's `metrics.json` as `compare_runs` reads it, atomically.
+
+    Args:
+        run_dir: the run's folder (created if absent).
+        scores: dict from metric name to the model's value.
+    """
+    from keras_dmtl.atomic_files import write_json
+
+    os.makedirs(run_dir, exist_ok=True)
+    write_json(os.path.join(run_dir, "metrics.json"),
+               {key: {"model": value} for key, value in scores.items()})
+
+
 COMPARISON_MARKER = ".keras-dmtl-comparison"
 
 

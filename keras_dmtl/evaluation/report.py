@@ -66,6 +66,26 @@ def metrics_table(predictions, options=None):
     return pd.DataFrame(rows)
 
 
+def metric_values(predictions, prefix=""):
+    """Every task's scores as one flat dict, named as its logged metrics.
+
+    Args:
+        predictions: dict from `collect_predictions`.
+        prefix: str put before each name.
+
+    Returns:
+        A dict `{"<prefix><task>_<metric>": value}` of the summary table's
+        numbers (`task_tables`), without the columns that are no score.
+    """
+    import pandas as pd
+
+    table = task_tables(predictions)["metrics"].set_index("task")
+    return {f"{prefix}{task}_{metric}": float(value)
+            for task, row in table.iterrows()
+            for metric, value in row.items()
+            if metric not in ("kind", "annotated") and pd.notna(value)}
+
+
 def task_tables(predictions, group_cut_points=DEFAULT_GROUPS, max_error=10):
     """The summary table of the report, as a pandas DataFrame.
 
@@ -256,7 +276,7 @@ def _write_report(model, examples, predictions, work, history, options,
                              "task_weights.png"))
 
     tables = []  # each coupling's relatedness, once
-    for coupling in getattr(model, "coupling", None) or []:
+    for coupling in model.coupling or []:
         if any(coupling.relatedness == seen for seen in tables):
             continue
         tables.append(coupling.relatedness)

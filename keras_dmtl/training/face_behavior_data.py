@@ -131,11 +131,9 @@ def held_out_scores(model, datasets, image_size, batch_size=32):
         A dict `{"<dataset>:<task>_<metric>": value}` from the report's
         metric table (accuracy and macro-F1, MAE, mean F1, CCC, ...).
     """
-    import pandas as pd
-
     from keras_dmtl.data import face_dataset
     from keras_dmtl.evaluation import collect_predictions
-    from keras_dmtl.evaluation import task_tables
+    from keras_dmtl.evaluation import metric_values
 
     scores = {}
     for name, (_, test) in datasets.items():
@@ -143,9 +141,6 @@ def held_out_scores(model, datasets, image_size, batch_size=32):
         if not own:
             continue
         data = face_dataset(test, model.tasks, image_size, batch_size)
-        table = task_tables(collect_predictions(model, data, own))["metrics"]
-        for task, row in table.set_index("task").iterrows():
-            for metric, value in row.items():
-                if metric not in ("kind", "annotated") and pd.notna(value):
-                    scores[f"{name}:{task}_{metric}"] = float(value)
+        scores.update(metric_values(collect_predictions(model, data, own),
+                                    prefix=f"{name}:"))
     return scores

@@ -202,11 +202,9 @@ class RunFolder:
                   f"run from {self.path}.")
 
     def record(self, name):
-        """Records a file or folder of this run written by other means
-        (a tuner's folder), so that `--overwrite` removes it too."""
-        self._record(name)
-
-    def _record(self, name):
+        """Records a file or folder of this run, so that `--overwrite`
+        removes it too (the writers here call it; a tuner's folder needs it
+        called by hand)."""
         if name not in self._state["files"]:
             self._state["files"].append(name)
             write_json(self.file(UNFINISHED_FILE), self._state)
@@ -232,29 +230,29 @@ class RunFolder:
 
     def write_json(self, name, value):
         """Writes a JSON file of this run atomically."""
-        self._record(name)
+        self.record(name)
         write_json(self.file(name), value)
 
     def write_text(self, name, text):
         """Writes a text file of this run atomically."""
-        self._record(name)
+        self.record(name)
         write_text(self.file(name), text)
 
     def write_examples(self, name, examples):
         """Writes `examples.to_csv` (a test set) atomically."""
-        self._record(name)
+        self.record(name)
         with atomic_path(self.file(name)) as temporary:
             examples.to_csv(temporary)
 
     def write_table(self, name, frame, **kwargs):
         """Writes a pandas DataFrame as CSV atomically."""
-        self._record(name)
+        self.record(name)
         with atomic_path(self.file(name)) as temporary:
             frame.to_csv(temporary, **kwargs)
 
     def save_model(self, model, name="model.keras"):
         """Saves the model atomically: the old one stays until it is whole."""
-        self._record(name)
+        self.record(name)
         with atomic_path(self.file(name)) as temporary:
             model.save(temporary)
 
@@ -283,8 +281,8 @@ class RunFolder:
 
         from keras_dmtl.training.history_file import HistoryFile
 
-        self._record(history)
-        self._record(backup)
+        self.record(history)
+        self.record(backup)
         restore = keras.callbacks.BackupAndRestore(
             self.file(backup), double_checkpoint=True,
             delete_checkpoint=False)
