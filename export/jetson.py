@@ -1,95 +1,22 @@
 """Export a DMTL model for a Jetson: ONNX, TensorRT build scripts, checks.
 
-DMTL runs on a Jetson TX2 with TensorRT. A TensorRT engine is specific to
-the GPU and TensorRT version it is built on, so this recipe prepares one
-folder to copy to the device, where one script builds and checks each
-engine:
-
     python export/jetson.py runs/quickstart/model.keras --out runs/jetson
 
-The folder holds `model.onnx` (opset 13, which JetPack 4's TensorRT 8
-parses; checked against the Keras model with ONNX Runtime here), for
-each precision a `build_engine_<precision>.sh` with the exact `trtexec`
-command, `build_engine.py` (int8 calibration and the engine's parity
-check, with `parity.py` and a minimal `keras_dmtl/` of the task classes,
-which need NumPy alone), the parity images with the Keras model's answers
-on them, and the int8 calibration images. On the device:
+writes one folder to copy to the device, where `./build_engine_fp16.sh` and
+`./build_engine_int8.sh` build each TensorRT engine and check it against
+the Keras model's answers (README.txt there says it step by step).
 
-    ./build_engine_fp16.sh    # trtexec, then the parity check
-    ./build_engine_int8.sh    # calibration cache, trtexec, parity check
-
-Where this machine itself has TensorRT and a GPU, the engines are built and
-checked here too.
+`keras-dmtl bundle jetson` writes the same folder, and so does
+`keras_dmtl.export.JetsonBundle().build(MODEL, ...)` from Python. `--help` lists
+the options; the steps are in `keras_dmtl/export/jetson_bundle.py`.
 """
 
-import argparse
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
 
-from keras_dmtl.export import export_model  # noqa: E402
+from keras_dmtl.export import JetsonBundle  # noqa: E402
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-parser.add_argument("model", help="the .keras file of a trained DMTLModel")
-parser.add_argument("--out", help="folder to copy to the device "
-                                  "(default: jetson/ beside the model)")
-parser.add_argument("--data", help="aligned faces (folder, or CSV with an "
-                    "'image' column) for parity and calibration; default: "
-                    "the run's test_set.csv, else synthetic faces")
-parser.add_argument("--precisions", nargs="+", default=["fp16", "int8"],
-                    choices=["fp32", "fp16", "int8"])
-parser.add_argument("--max-batch", type=int, default=8,
-                    help="largest batch the engines accept")
-args = parser.parse_args()
-out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.model)),
-                               "jetson")
-
-"""
-## One export per precision
-
-Each export writes `model.onnx` (the same file each time), checks it with
-ONNX Runtime on the parity images, and adds its build script. Parity and
-calibration images are disjoint samples of `--data`.
-"""
-
-notes = []
-for precision in args.precisions:
-    result = export_model(args.model, "tensorrt", out, precision,
-                          data=args.data, max_batch=args.max_batch)
-    for path, report in result.reports.items():
-        worst = min(t["agreement"] for t in report["tasks"].values())
-        print(f"{path}: {report['runtime']}, {precision}, lowest task "
-              f"agreement with Keras {worst:.2%} on {report['images']}")
-    notes += result.notes
-
-"""
-## What to do on the device
-
-The folder's README.txt says it step by step.
-"""
-
-steps = [
-    "Copy this folder to the Jetson (JetPack ships trtexec and the TensorRT",
-    "Python package; build_engine.py also needs numpy and cuda-python or",
-    "PyCUDA, and reads the tasks with the keras_dmtl/ folder beside it, which",
-    "needs neither Keras nor TensorFlow), then in the folder:",
-    "",
-] + [f"  ./build_engine_{p}.sh" for p in args.precisions] + [
-    "",
-    "Each script builds model_<precision>.engine with trtexec (batch 1 to",
-    f"{args.max_batch}, tuned for 1) and checks it against the Keras model's",
-    "answers on parity_images.npy, writing model_<precision>.engine.parity.json;",
-    "a check that misses its bar exits with an error.",
-    "Attributes of faces in photos, with keras-dmtl installed on the device:",
-    "",
-    "  keras-dmtl predict photo.jpg --model model_fp16.engine",
-    "",
-    "model_info.json names the outputs and, for each task, its kind, labels",
-    "(classes, rank values, action units, value names) and what each output",
-    "holds.",
-]
-with open(os.path.join(out, "README.txt"), "w") as file:
-    file.write("\n".join(steps) + "\n")
-for note in dict.fromkeys(notes):
-    print(note)
-print(f"Folder for the device: {out} (see README.txt there)")
+if __name__ == "__main__":
+    JetsonBundle().main(sys.argv[1:], prog="export/jetson.py")

@@ -2,68 +2,21 @@
 
     python export/mobile.py runs/quickstart/model.keras --out runs/mobile
 
-writes `model_fp32.tflite`, `model_fp16.tflite` (half the size),
-`model_dynamic_int8.tflite` (int8 weights) and `model_int8.tflite` (full
-integer, calibrated on `--data`), each beside its parity report, plus
-`model_info.json` with what an app needs: for each task its kind, labels
-(class names, rank values, action units, value names) and outputs. Every
-model takes float32 RGB faces in 0..255 as `image` and gives each task's
-outputs (`<task>`, and `<task>_probabilities` for tasks that have them);
-run them with the LiteRT interpreter (XNNPACK on the CPU, or a GPU or
-NNAPI delegate).
+writes `model_fp32.tflite`, `model_fp16.tflite`, `model_dynamic_int8.tflite`
+and `model_int8.tflite`, each beside its parity report, and
+`model_info.json`; a precision that misses its parity bar is left out.
 
-A precision whose answers disagree with the Keras model more than its bar
-allows (99.9 % fp32, 99 % fp16, 98 % int8) is left out, and the table says
-why; the recipe fails only if no precision passes.
+`keras-dmtl bundle mobile` writes the same folder, and so does
+`keras_dmtl.export.MobileBundle().build(MODEL, ...)` from Python. `--help` lists
+the options; the steps are in `keras_dmtl/export/mobile_bundle.py`.
 """
 
-import argparse
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
 
-from keras_dmtl.export import ParityError  # noqa: E402
-from keras_dmtl.export import export_model  # noqa: E402
+from keras_dmtl.export import MobileBundle  # noqa: E402
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-parser.add_argument("model", help="the .keras file of a trained DMTLModel")
-parser.add_argument("--out", help="output folder (default: mobile/ beside "
-                                  "the model)")
-parser.add_argument("--data", help="aligned faces (folder, or CSV with an "
-                    "'image' column) for parity and int8 calibration; "
-                    "default: the run's test_set.csv, else synthetic faces")
-parser.add_argument("--precisions", nargs="+",
-                    default=["fp32", "fp16", "dynamic_int8", "int8"],
-                    choices=["fp32", "fp16", "dynamic_int8", "int8"])
-args = parser.parse_args()
-out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.model)),
-                               "mobile")
-
-"""
-## Export and check each precision
-"""
-
-rows = []
-for precision in args.precisions:
-    try:
-        result = export_model(args.model, "tflite", out, precision,
-                              data=args.data)
-    except ParityError as error:
-        rows.append((precision, "-", "left out", str(error)))
-        continue
-    path, report = next(iter(result.reports.items()))
-    agreement = ", ".join(f"{name} {task['agreement']:.1%}"
-                          for name, task in report["tasks"].items())
-    rows.append((precision, f"{os.path.getsize(path) / 2**20:.2f}",
-                 os.path.basename(path), agreement))
-
-"""
-## Summary
-"""
-
-print(f"\n{'precision':<14}{'MB':>7}  {'file':<27}agreement with Keras")
-for precision, size, name, agreement in rows:
-    print(f"{precision:<14}{size:>7}  {name:<27}{agreement}")
-if all(name == "left out" for _, _, name, _ in rows):
-    raise SystemExit("No precision passed its parity check.")
-print(f"\nFolder for the app: {out}")
+if __name__ == "__main__":
+    MobileBundle().main(sys.argv[1:], prog="export/mobile.py")

@@ -4,33 +4,37 @@ Bad input never ends in a Python traceback: whatever a command raises
 becomes one line, `keras-dmtl <command>: <message>`, on stderr and exit
 status 1 (130 for an interrupt, Ctrl-C). `--debug` (before or after the
 command's name) lets the exception through, with its traceback.
+Long operations show progress bars when stderr is a terminal; `--quiet`,
+before or after the command's name, turns them off.
 """
 
 import argparse
 import os
-import runpy
 import sys
 
-from keras_dmtl.data.any_format import FORMATS as DATA_FORMATS
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
 
-RECIPES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "recipes")
-INTERRUPTED = 130
-"""The exit status of a command stopped by Ctrl-C (128 + SIGINT)."""
-PLAIN_ERRORS = (ValueError, RuntimeError, FileNotFoundError, FileExistsError,
-                NotADirectoryError, IsADirectoryError, PermissionError)
-"""Exceptions whose message is clear alone; others show their type too."""
-MAX_MESSAGE = 2000
+from keras_dmtl.command_errors import run_guarded  # noqa: E402
+from keras_dmtl.data.any_format import FORMATS as DATA_FORMATS  # noqa: E402
+from keras_dmtl.progress import set_quiet  # noqa: E402
+
+RECIPE_NAMES = ("utkface", "utkface_fer", "adience", "face_behavior",
+                "face_behavior_study", "tune_weights")
+"""The names of `keras_dmtl.recipes.RECIPES`, without importing Keras."""
 
 
 def _train(args):
-    recipe = os.path.join(RECIPES, f"{args.recipe}.py")
-    if not os.path.isfile(recipe):
-        sys.exit(
-            f"keras-dmtl train: recipe {recipe} not found. The recipes live "
-            "in the source checkout: install it with `pip install -e .`."
-        )
-    sys.argv = [recipe] + args.recipe_args
-    runpy.run_path(recipe, run_name="__main__")
+    from keras_dmtl.recipes import get_recipe
+
+    recipe = get_recipe(args.recipe)
+    recipe.start(recipe.parse(args.recipe_args))
+
+
+def _bundle(args):
+    from keras_dmtl.export import BUNDLES
+
+    bundle = BUNDLES[args.kind]
+    bundle.start(bundle.parser().parse_args(args.bundle_args))
 
 
 def _evaluate(args):
@@ -118,35 +122,17 @@ def _info(args):
     print(f"task kinds: {', '.join(sorted(keras_dmtl.Task.KINDS))}")
 
 
-def error_line(error):
-    """An exception as one line: its message, with its type where needed.
-
-    The messages of `PLAIN_ERRORS` and of keras-dmtl's own exceptions
-    (written to name the file and field at fault), and of errors of the
-    system that name a file, stand alone; any other exception (a JSON or
-    runtime library's error, a `KeyError`), or one with no message, is
-    shown as `Type: message`. Line breaks become spaces, and a very long
-    message is cut.
-    """
-    text = str(error).strip()
-    if isinstance(error, KeyError) and len(error.args) == 1:
-        text = repr(error.args[0])
-    plain = (type(error) in PLAIN_ERRORS
-             or type(error).__module__.startswith("keras_dmtl")
-             or isinstance(error, OSError) and error.filename is not None)
-    if not text or not plain:
-        name = type(error).__name__
-        text = f"{name}: {text}" if text else name
-    text = " ".join(text.split())
-    if len(text) > MAX_MESSAGE:
-        text = text[:MAX_MESSAGE - 3] + "..."
-    return text
-
-
 def _debug_flag(parser):
     parser.add_argument("--debug", action="store_true",
                         default=argparse.SUPPRESS,
                         help="show the full Python traceback of an error")
+
+
+def _quiet_flag(parser):
+    parser.add_argument("--quiet", action="store_true",
+                        default=argparse.SUPPRESS,
+                        help="no progress bars (they show only when stderr "
+                             "is a terminal)")
 
 
 def main(argv=None):
@@ -159,13 +145,22 @@ def main(argv=None):
     parser.add_argument("--debug", action="store_true",
                         help="let errors through with their Python traceback "
                              "(also accepted after the command's name)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bars, which show only when stderr "
+                             "is a terminal (also accepted after the name of "
+                             "evaluate, compare, export, predict)")
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser(
         "train",
-        help="run a training recipe; arguments after the recipe name go to it",
+        help="run a training recipe; arguments after the recipe name go to "
+             f"it ({', '.join(RECIPE_NAMES)})",
+        description="Runs a training recipe. `keras-dmtl train NAME --help` "
+                    "lists the recipe's own options.",
     )
     train.add_argument("recipe", nargs="?", default="utkface",
-                       help="recipe name in recipes/ (default: utkface)")
+                       metavar="RECIPE",
+                       help=f"one of {', '.join(RECIPE_NAMES)} "
+                            "(default: utkface)")
     train.add_argument("recipe_args", nargs=argparse.REMAINDER)
     train.set_defaults(run=_train)
     evaluate = commands.add_parser(
@@ -232,11 +227,25 @@ def main(argv=None):
     predict.add_argument("--threads", type=int, default=2,
                          help="CPU threads for TFLite and ONNX Runtime")
     predict.set_defaults(run=_predict)
+    bundle = commands.add_parser(
+        "bundle", aliases=["export-bundle"],
+        help="a folder for a kind of device: jetson (ONNX and TensorRT "
+             "build scripts) or mobile (TFLite in four precisions); "
+             "arguments after the kind go to it",
+        description="Writes a device bundle. `keras-dmtl bundle KIND "
+                    "--help` lists its options.")
+    bundle.add_argument("kind", choices=["jetson", "mobile"])
+    bundle.add_argument("bundle_args", nargs=argparse.REMAINDER,
+                        metavar="MODEL [ARGS]")
+    bundle.set_defaults(run=_bundle)
     info = commands.add_parser("info", help="print versions and backbones")
     info.set_defaults(run=_info)
     for command in (evaluate, compare, export, predict, info):
         _debug_flag(command)
+    for command in (evaluate, compare, export, predict):
+        _quiet_flag(command)
     args = parser.parse_args(argv)
+    set_quiet(args.quiet)
     run_command(args)
 
 
@@ -246,21 +255,20 @@ def run_command(args):
     Raises:
         SystemExit: 1 with `keras-dmtl <command>: <message>` for any error,
             130 with `interrupted` for Ctrl-C; with `args.debug` (or a
-            `--debug` among a recipe's arguments), the exception itself
-            instead.
+            `--debug` among a recipe's or bundle's arguments), the
+            exception itself instead.
     """
-    debug = args.debug or "--debug" in getattr(args, "recipe_args", ())
-    try:
-        args.run(args)
-    except KeyboardInterrupt:
-        if debug:
-            raise
-        print(f"keras-dmtl {args.command}: interrupted", file=sys.stderr)
-        sys.exit(INTERRUPTED)
-    except Exception as error:
-        if debug:
-            raise
-        sys.exit(f"keras-dmtl {args.command}: {error_line(error)}")
+    extra = (*getattr(args, "recipe_args", ()),
+             *getattr(args, "bundle_args", ()))
+    debug = args.debug or "--debug" in extra
+    if "--quiet" in extra:
+        set_quiet(True)
+    command = args.command
+    if command == "train":
+        command = f"train {args.recipe}"
+    elif command in ("bundle", "export-bundle"):
+        command = f"bundle {args.kind}"
+    run_guarded(lambda: args.run(args), command, debug=debug)
 
 
 if __name__ == "__main__":

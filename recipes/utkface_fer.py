@@ -1,103 +1,21 @@
 """One model, two datasets whose labels do not overlap: UTKFace + FER2013.
 
-UTKFace annotates age, gender and race; FER2013 annotates expression. The
-recipe mixes both into one stream with a chosen share of FER2013 faces per
-batch. Each face is labelled -1 ("not annotated") for the tasks its
-dataset lacks, which drops it from those tasks' losses and metrics, so one
-shared network learns all four tasks, weighed by learned uncertainty.
-
     python recipes/utkface_fer.py --utkface ../shared/data/utkface \
         --fer2013 ../shared/data/fer2013 --backbone mobilenet_v2 \
         --weights ../shared/weights/mobilenet_v2_1.0_224_no_top_imagenet.weights.h5
 
-With neither folder, both halves come from the built-in synthetic faces.
+`keras-dmtl train utkface_fer` runs the same recipe, and so does
+`keras_dmtl.recipes.UTKFaceFERRecipe().train(...)` from Python, with the options as
+keyword arguments. `--help` lists the options; the recipe's steps are in
+`keras_dmtl/recipes/utkface_fer.py`.
 """
 
-import argparse
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
 
-import keras  # noqa: E402
+from keras_dmtl.recipes import UTKFaceFERRecipe  # noqa: E402
 
-import keras_dmtl  # noqa: E402
-from keras_dmtl.data import SyntheticFaces  # noqa: E402
-from keras_dmtl.data import face_dataset  # noqa: E402
-from keras_dmtl.data import mixed_dataset  # noqa: E402
-from keras_dmtl.data import read_fer2013  # noqa: E402
-from keras_dmtl.data import read_utkface  # noqa: E402
-from keras_dmtl.data import split_examples  # noqa: E402
-from keras_dmtl.training import add_training_arguments  # noqa: E402
-from keras_dmtl.training import make_optimizer  # noqa: E402
-from keras_dmtl.training import RunFolder  # noqa: E402
-from keras_dmtl.training import results_against_chance  # noqa: E402
-from keras_dmtl.training import save_run  # noqa: E402
-
-parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-parser.add_argument("--utkface", help="UTKFace folder")
-parser.add_argument("--fer2013", help="FER2013 folder with train/ and test/")
-parser.add_argument("--fer-share", type=float, default=0.5,
-                    help="share of FER2013 faces in each batch")
-parser.add_argument("--synthetic-size", type=int, default=3000)
-add_training_arguments(parser, out="runs/utkface_fer")  # the paper's defaults
-args = parser.parse_args()
-keras.utils.set_random_seed(args.seed)
-run = RunFolder.from_arguments(args)  # resumes an unfinished run
-
-"""
-## Two datasets, four tasks
-"""
-
-if args.utkface and args.fer2013:
-    utk = read_utkface(args.utkface)
-    fer_train = read_fer2013(args.fer2013, "train")
-    fer_test = read_fer2013(args.fer2013, "test")
-elif args.utkface or args.fer2013:
-    parser.error("give both --utkface and --fer2013, or neither")
-else:
-    print("No data given: both datasets come from the synthetic faces.")
-    faces = SyntheticFaces(args.synthetic_size, args.image_size, args.seed)
-    half = len(faces.images) // 2
-    utk = faces.examples(["age", "gender", "race"]).subset(range(half))
-    fer = faces.examples(["expression"]).subset(range(half, len(faces.images)))
-    fer_train, fer_test = split_examples(fer, 0.2, args.seed)
-utk_train, utk_test = split_examples(utk, 0.2, args.seed)
-for part in (utk, fer_train, fer_test):
-    print(part.summary())
-run.check_split([utk_test, fer_test])  # a resumed run holds out the same
-
-tasks = [task for task in utk.tasks if task.name != "age_group"]
-tasks += fer_train.tasks
-names = [task.name for task in tasks]
-
-train_data = mixed_dataset(
-    [(utk_train, 1 - args.fer_share), (fer_train, args.fer_share)], names,
-    args.image_size, args.batch_size, augment=bool(args.utkface),
-    seed=args.seed,
-)
-steps = (len(utk_train) + len(fer_train)) // args.batch_size
-
-"""
-## One model for all four tasks
-"""
-
-model = keras_dmtl.DMTLModel(tasks, backbone=args.backbone,
-                             weights=args.weights, image_size=args.image_size)
-model.compile(optimizer=make_optimizer(
-    args.optimizer, args.learning_rate, args.momentum, args.weight_decay))
-run.fit(model, train_data, steps_per_epoch=steps, epochs=args.epochs,
-        verbose=2)
-
-"""
-## Each task on its own dataset's test faces
-"""
-
-results = {}
-for train, test in ((utk_train, utk_test), (fer_train, fer_test)):
-    metrics = model.evaluate(
-        face_dataset(test, names, args.image_size, args.batch_size),
-        return_dict=True, verbose=0,
-    )
-    own = [task for task in tasks if task.name in test.task_names]
-    results.update(results_against_chance(metrics, own, train, test))
-save_run(model, results, run)
+if __name__ == "__main__":
+    UTKFaceFERRecipe().main(sys.argv[1:], prog="recipes/utkface_fer.py")

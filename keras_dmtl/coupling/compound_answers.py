@@ -3,6 +3,7 @@
 import numpy as np
 
 from keras_dmtl.coupling.compound_expressions import CompoundExpressions
+from keras_dmtl.progress import predict_verbose
 
 
 def compound_answers(model, images, compounds=None, batch_size=32):
@@ -12,7 +13,8 @@ def compound_answers(model, images, compounds=None, batch_size=32):
     `compounds` from the predicted action units (and basic expressions),
     and, when the model has a few-shot head (`model.compound_head`, see
     `CompoundHead`), `"compound_expression_few_shot"`; both are
-    `{"label": best, "scores": {compound: score}}`. One forward pass.
+    `{"label": best, "scores": {compound: score}}`. One forward pass,
+    with Keras's progress bar on a terminal (`keras_dmtl.progress`).
 
     Args:
         model: a `DMTLModel`.
@@ -58,7 +60,8 @@ def compound_answers(model, images, compounds=None, batch_size=32):
             "tasks": model.output,
             "features": model.get_layer(f"{head.branch}_pool").output})
         runner.run_eagerly = model.run_eagerly
-    predicted = runner.predict(images, batch_size=batch_size, verbose=0)
+    predicted = runner.predict(images, batch_size=batch_size,
+                               verbose=predict_verbose())
     outputs = predicted if head is None else predicted["tasks"]
     records = [{} for _ in images]
     for task in model.tasks:

@@ -10,6 +10,7 @@ from keras_dmtl.data.image_check import keep_readable
 from keras_dmtl.data.image_check import duplicate_groups
 from keras_dmtl.data.report import ReadReport
 from keras_dmtl.data.synthetic_faces import EXPRESSIONS
+from keras_dmtl.progress import progress
 from keras_dmtl.tasks.nominal_task import NominalTask
 
 FER2013_USAGES = ("Training", "PublicTest", "PrivateTest")
@@ -99,6 +100,7 @@ def read_fer2013_csv(csv_file, usage="Training", strict=False):
         missing = {"emotion", "pixels", "Usage"} - set(header)
         if missing:
             raise ValueError(f"{csv_file}: missing column(s) {sorted(missing)}")
+        rows = progress(rows, description=f"Reading {name}", unit="row")
         for line, row, problem in rows:
             where = f"{name} line {line}"
             if problem is not None:

@@ -9,6 +9,8 @@ import re
 import stat
 import warnings
 
+from keras_dmtl.progress import progress
+
 CACHE_ENV = "KERAS_DMTL_CACHE"
 
 MAX_FILE_BYTES = 64 * 2 ** 20
@@ -189,7 +191,8 @@ def check_image_files(paths, report, use_cache=True, names=None,
     `MAX_FILE_BYTES`, or whose image has more than `MAX_IMAGE_PIXELS`, is
     skipped and counted (or, in a strict report, raises naming the file).
     Each file's verdict and SHA-1 are cached by path, size and modification
-    time, so a second run reads no image twice.
+    time, so a second run reads no image twice. A progress bar shows
+    while the files are read (`keras_dmtl.progress`).
 
     Args:
         paths: list of image paths.
@@ -216,7 +219,10 @@ def check_image_files(paths, report, use_cache=True, names=None,
     cache = _load_cache(cache_file) if use_cache else {}
     changed = False
     keep, digests = [], []
-    for path, name in zip(paths, names or paths):
+    checked = progress(
+        zip(paths, names or paths), total=len(paths), unit="image",
+        description=f"Checking {getattr(report, 'source', None) or 'images'}")
+    for path, name in checked:
         reason, digest, new = _file_verdict(path, cache)
         changed = changed or new
         if reason is not None:

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from keras_dmtl.progress import progress
+
 
 class TaskPredictions:
     """Labels and answers of one task over a dataset.
@@ -61,7 +63,8 @@ def collect_predictions(model, dataset, tasks=None):
     Only labels and each batch's artifact outputs (`task.numpy_outputs`)
     are kept, never the images, so a dataset larger than memory streams
     through. Uses the model's compiled prediction step
-    (`predict_on_batch`).
+    (`predict_on_batch`). A progress bar shows on a terminal
+    (`keras_dmtl.progress`).
 
     Args:
         model: a `DMTLModel`.
@@ -87,7 +90,8 @@ def collect_predictions(model, dataset, tasks=None):
     outputs = {task.name: {} for task in tasks}
     labels = {task.name: [] for task in tasks}
     batches = 0
-    for images, batch_labels in dataset:
+    for images, batch_labels in progress(dataset, description="Predicting",
+                                         unit="batch"):
         if batches == 0:
             given = [t.name for t in tasks if t.name in batch_labels]
             if not given:

@@ -183,7 +183,8 @@ def export_model(model, export_format, out, precision="fp32", data=None,
         calibration, _ = sample_images(data, size, calibration_images,
                                        offset=parity_images)
     keras_runtime = KerasRuntime(model_path, model=model)
-    reference = keras_runtime.predict(parity)
+    reference = keras_runtime.predict(
+        parity, description="Keras model on the parity faces")
     info = keras_runtime.info
 
     out_existed = os.path.isdir(out)
@@ -199,7 +200,7 @@ def export_model(model, export_format, out, precision="fp32", data=None,
         for name, artifact_precision in artifacts:
             path = os.path.join(staging, name)
             runtime = load_artifact(path, num_threads=2)
-            outputs = runtime.predict(parity)
+            outputs = runtime.predict(parity, description=f"Parity of {name}")
             report = parity_report(model.tasks, reference, outputs,
                                    artifact_precision, min_agreement)
             report.update({"artifact": name, "format": export_format,

@@ -6,6 +6,7 @@ import numpy as np
 
 from keras_dmtl.data.image_check import check_image_files
 from keras_dmtl.data.report import ReadReport
+from keras_dmtl.progress import progress
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif")
 
@@ -106,7 +107,8 @@ def sample_images(source, image_size, count, offset=0, seed=0):
     order = np.random.RandomState(seed).permutation(len(usable))
     picks = [usable[order[(offset + i) % len(usable)]]
              for i in range(min(count, len(usable)))]
-    images = np.stack([load_face(p, image_size) for p in picks])
+    images = np.stack([load_face(p, image_size) for p in progress(
+        picks, description="Loading faces", unit="image")])
     skipped = f", {len(report.skipped)} unreadable skipped" if (
         report.skipped) else ""
     return images, f"{len(images)} images from {source}{skipped}"

@@ -6,6 +6,7 @@ from keras_dmtl.export.images import IMAGE_EXTENSIONS
 from keras_dmtl.export.images import folder_files
 from keras_dmtl.export.images import load_face
 from keras_dmtl.export.runtimes import load_artifact
+from keras_dmtl.progress import progress
 
 MIN_IMAGE_SIZE = 16
 """Images smaller than this on their short side (pixels) hold no face."""
@@ -80,7 +81,8 @@ def predict_files(inputs, model, aligned=False, min_confidence=0.9,
         raise ValueError("no usable image: " + "; ".join(unreadable
                                                          + too_small))
     records, faceless = [], []
-    for path, size in usable:
+    for path, size in progress(usable, unit="image", description=(
+            "Predicting" if aligned else "Finding and describing faces")):
         if aligned:
             faces = [{"image": load_face(path, runtime.image_size),
                       "box": [0, 0, *size], "confidence": None}]

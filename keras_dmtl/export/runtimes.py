@@ -10,6 +10,7 @@ from keras_dmtl.export.model_info import info_tasks
 from keras_dmtl.export.model_info import load_model_info
 from keras_dmtl.export.serving import IMAGE_INPUT
 from keras_dmtl.export.serving import output_names
+from keras_dmtl.progress import progress
 
 ENGINE_SUFFIXES = (".engine", ".plan", ".trt")
 FILE_SUFFIXES = (".keras", ".tflite", ".onnx") + ENGINE_SUFFIXES
@@ -63,8 +64,14 @@ class Runtime:
     def run_batch(self, images):
         raise NotImplementedError
 
-    def predict(self, images, batch_size=32):
+    def predict(self, images, batch_size=32, description=None):
         """Runs `images` (float `(n, size, size, 3)`, RGB 0..255) in batches.
+
+        Args:
+            images: the batch of images.
+            batch_size: int, images per run of the artifact.
+            description: str, to show a progress bar on a terminal
+                (`keras_dmtl.progress`) with this text; None for no bar.
 
         Returns:
             A dict from output name to an array with one row per image.
@@ -75,9 +82,12 @@ class Runtime:
             raise ValueError(f"{self.path} takes images of shape (n, "
                              f"{', '.join(map(str, expected))}), got "
                              f"{images.shape}")
+        starts = range(0, len(images), batch_size)
+        if description is not None:
+            starts = progress(starts, description=description, unit="batch")
         try:
             parts = [self.run_batch(images[i:i + batch_size])
-                     for i in range(0, len(images), batch_size)]
+                     for i in starts]
         except Exception as error:
             raise RuntimeError(f"{self.path}: running the model failed "
                                f"({error_reason(error)})") from error

@@ -3,7 +3,9 @@
 An artifact's graph ends where a user's code begins: each task gives the
 outputs its `output_names()` lists, computed in the graph by its
 `graph_outputs`: for example `<task>` (the decoded answer: an ordinal
-task's rank value, such as the age in years; a nominal task's class index;
+task's rank value, such as the age in years, or with
+`OrdinalTask(decoding="expected")` the real-valued expected age, whose
+nearest rank is the answer; a nominal task's class index;
 a multi-label task's 0/1 per label; a regression task's values) and
 `<task>_probabilities` (for the tasks that have them). The TensorFlow graph
 below is what SavedModel, TFLite, ONNX and TensorRT artifacts compute; its

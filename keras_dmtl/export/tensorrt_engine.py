@@ -175,11 +175,24 @@ class EngineRunner:
         return outputs
 
 
+def _progress(iterable, description):
+    """A progress bar where keras-dmtl is installed (`keras_dmtl.progress`).
+
+    On the device, beside the export's minimal `keras_dmtl/` (task classes
+    only), there is none, and `iterable` is returned.
+    """
+    try:
+        from keras_dmtl.progress import progress
+    except ImportError:
+        return iterable
+    return progress(iterable, description=description, unit="batch")
+
+
 def _calibrator(trt, device, images, batch_size, cache):
     class Calibrator(trt.IInt8EntropyCalibrator2):
         def __init__(self):
             super().__init__()
-            self.position = 0
+            self.starts = None  # batch starts, made on the first batch
             self.pointer = device.malloc(
                 batch_size * int(np.prod(images.shape[1:])) * 4)
 
@@ -187,10 +200,14 @@ def _calibrator(trt, device, images, batch_size, cache):
             return batch_size
 
         def get_batch(self, names):
-            if self.position + batch_size > len(images):
+            if self.starts is None:
+                self.starts = iter(_progress(
+                    range(0, len(images) - batch_size + 1, batch_size),
+                    "Calibrating int8"))
+            start = next(self.starts, None)
+            if start is None:
                 return None
-            batch = images[self.position:self.position + batch_size]
-            self.position += batch_size
+            batch = images[start:start + batch_size]
             device.to_device(self.pointer, batch.astype("float32"))
             return [int(self.pointer)]
 
@@ -299,7 +316,8 @@ def check_engine(engine_path, images, reference, info, precision,
     parity = _parity()
     runner = EngineRunner(engine_path)
     parts = [runner.run(images[i:i + batch_size])
-             for i in range(0, len(images), batch_size)]
+             for i in _progress(range(0, len(images), batch_size),
+                                f"Parity of {os.path.basename(engine_path)}")]
     outputs = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     report = parity.parity_report(info["tasks"], reference, outputs,
                                   precision)

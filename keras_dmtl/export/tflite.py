@@ -1,5 +1,7 @@
 """TFLite (LiteRT) flatbuffers in float, half and 8-bit integer precision."""
 
+from keras_dmtl.progress import progress
+
 TFLITE_PRECISIONS = ("fp32", "fp16", "dynamic_int8", "int8")
 
 
@@ -40,7 +42,8 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None):
         converter.target_spec.supported_types = [tf.float16]
     if precision == "int8":
         def representative():
-            for image in calibration:
+            for image in progress(calibration, description="Calibrating int8",
+                                  unit="image"):
                 yield {"image": image[None].astype("float32")}
 
         converter.representative_dataset = representative

@@ -1,4 +1,6 @@
 from keras_dmtl.layers.ordinal_head import OrdinalHead
+from keras_dmtl.layers.ordinal_head import expected_rank
 from keras_dmtl.layers.ordinal_head import ordinal_rank
+from keras_dmtl.layers.ordinal_head import ordinal_value
 from keras_dmtl.layers.regression_head import RegressionHead
 from keras_dmtl.layers.uncertainty_weighting import UncertaintyWeighting

@@ -27,15 +27,20 @@ class TaskWeight(keras.metrics.Metric):
 
     def __init__(self, name, dtype="float32"):
         super().__init__(name=name, dtype=dtype)
+        # Every replica of a tf.distribute strategy holds the same value:
+        # their mean, not their sum (a metric's default), is that value.
         self.value = self.add_variable(
-            shape=(), initializer="zeros", dtype=dtype, name="value"
+            shape=(), initializer="zeros", dtype=dtype, aggregation="mean",
+            name="value"
         )
 
     def update_state(self, value):
         self.value.assign(ops.cast(value, self.dtype))
 
     def result(self):
-        return ops.convert_to_tensor(self.value)
+        # A read, as Keras's own metrics do: the value of a variable that
+        # tf.distribute spreads over replicas, rather than the variable.
+        return ops.cast(self.value, self.dtype)
 
     def reset_state(self):
         self.value.assign(0.0)

@@ -7,6 +7,9 @@ from keras import ops
 from keras_dmtl.coupling.coupling import bind_couplings
 from keras_dmtl.layers.uncertainty_weighting import LEARNED
 from keras_dmtl.layers.uncertainty_weighting import UncertaintyWeighting
+from keras_dmtl.losses.replicas import divides_by_replicas
+from keras_dmtl.losses.replicas import replica_count
+from keras_dmtl.losses.replicas import replica_shares
 from keras_dmtl.metrics.task_weight import TaskWeight
 from keras_dmtl.models.backbones import build_backbone
 from keras_dmtl.models.backbones import split_backbone
@@ -30,6 +33,17 @@ class DMTLModel(keras.Model):
     but a dataset of `(images, {task_name: label})`. A missing label (-1,
     or NaN for a regression task) leaves that example out of that task's
     loss and metrics.
+
+    Built inside the `scope()` of a `tf.distribute` strategy with several
+    replicas, the model trains as one process would on the global batch
+    (see `keras_dmtl.training.distribution_strategy`): its batch
+    normalisation layers take their statistics over the global batch
+    (`synchronized`), each task's loss is its mean over the annotated faces
+    of the global batch, the log-variances' terms are counted once, and the
+    metrics and logged losses sum their state over the replicas. One
+    exception: the concordance loss of a regression task (`objective=
+    "ccc"`) is a statistic of the faces it sees, so it is taken on each
+    replica's share, and the shares' losses are averaged.
 
     Each epoch's logs hold the total `loss`, every task's own `<task>_loss`,
     its metrics (`<task>_accuracy`, `<task>_mae`, ...) and its normalised
@@ -161,6 +175,10 @@ class DMTLModel(keras.Model):
                 outputs[task.name] = task.build_head()(x)
         outputs = {name: outputs[name] for name in names}
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        if replica_count() > 1:
+            # Built to train on several replicas: batch statistics over the
+            # global batch, as one process would take them.
+            _synchronize_batch_norm(self.layers)
 
         # === Config ===
         self.tasks = tasks
@@ -281,17 +299,33 @@ class DMTLModel(keras.Model):
                 f"gives {sorted(y)}. Give each missing task's "
                 "`missing_labels` (-1, or NaN for regression tasks)."
             )
-        losses = []
+        # Under tf.distribute with N replicas, this runs once per replica on
+        # its share of the global batch, and the replicas' gradients are
+        # summed. Each loss is taken at its true value on the share (Keras
+        # losses divide by N: that is undone), the trackers and the
+        # weighting see true values, and the total is divided by N once,
+        # so that the summed gradients are those of the global batch
+        # (the log-variances' s_t / 2 terms included).
+        replicas = replica_count()
+        losses, counts = [], []
         for task, tracker in zip(self.tasks, self.task_loss_trackers):
             weight = sample_weight
             if isinstance(sample_weight, dict):
                 weight = sample_weight.get(task.name)
-            value = self.task_losses[task.name](
-                y[task.name], y_pred[task.name], sample_weight=weight
-            )
-            tracker.update_state(
-                value, sample_weight=task.annotated_count(y[task.name]))
+            loss = self.task_losses[task.name]
+            value = loss(y[task.name], y_pred[task.name], sample_weight=weight)
+            if replicas > 1 and divides_by_replicas(loss):
+                value = value * ops.cast(replicas, value.dtype)
+            count = task.annotated_count(y[task.name])
+            tracker.update_state(value, sample_weight=count)
             losses.append(value)
+            counts.append(count)
+        # A task's loss is the mean over its annotated faces: a replica
+        # weighs by its share of the global batch's annotated faces.
+        shares = replica_shares(ops.stack(counts)) if replicas > 1 else None
+        if shares is not None:
+            losses = [value * ops.cast(shares[index], value.dtype)
+                      for index, value in enumerate(losses)]
         for coupling, tracker in zip(self.coupling or [],
                                      self.coupling_loss_trackers):
             value = coupling(y, y_pred)
@@ -303,7 +337,56 @@ class DMTLModel(keras.Model):
             tracker.update_state(betas[index])
         for extra in self.losses:
             total = total + ops.cast(ops.sum(extra), total.dtype)
+        if replicas > 1:
+            total = total / ops.cast(replicas, total.dtype)
         return total
+
+    def train_step(self, *args, **kwargs):
+        return self._for_all_workers(super().train_step(*args, **kwargs))
+
+    def test_step(self, *args, **kwargs):
+        return self._for_all_workers(super().test_step(*args, **kwargs))
+
+    def _for_all_workers(self, logs):
+        # Under MultiWorkerMirroredStrategy, Keras 3 averages every value a
+        # step logs over the replicas along axis 0 (keras-team/keras#20585),
+        # which a scalar lacks: each gets one. The epoch's logs are read from
+        # the metrics themselves, summed over the replicas.
+        if not _multi_worker(getattr(self, "_distribute_strategy", None)):
+            return logs
+        return {name: ops.expand_dims(value, 0)
+                for name, value in logs.items()}
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras 3 (3.15 included) reduces the first batch, a whole
+        # (images, labels) structure at once, to learn its shapes before
+        # training under tf.distribute; MultiWorkerMirroredStrategy cannot
+        # reduce a structure (keras-team/keras#20585). The first replica's
+        # batch has the same shapes, and needs no communication.
+        strategy = getattr(self, "_distribute_strategy", None)
+        if iterator is not None and _multi_worker(strategy):
+            for _, _, batches in iterator:
+                data_batch = keras.tree.map_structure(
+                    lambda value: strategy.experimental_local_results(
+                        value)[0], next(batches))
+                break
+            iterator = None
+        return super()._maybe_symbolic_build(iterator=iterator,
+                                             data_batch=data_batch)
+
+    def get_metrics_result(self):
+        """The logged values, with every weight beta as it stands now.
+
+        `compute_loss` gives the trackers the weights before the step's
+        update; the logs of a step, of an epoch and of an evaluation give
+        them as they stand when they are read.
+        """
+        results = super().get_metrics_result()
+        betas = self.weighting.task_weights()
+        for index, name in enumerate(self.weighting.task_names):
+            if f"{name}_beta" in results:
+                results[f"{name}_beta"] = betas[index]
+        return results
 
     def current_task_weights(self):
         """The current normalised weight beta of every task (and coupling)."""
@@ -329,7 +412,10 @@ class DMTLModel(keras.Model):
         images = np.asarray(images)
         if images.ndim == 3:
             images = images[None]
-        outputs = self.predict(images, batch_size=batch_size, verbose=0)
+        from keras_dmtl.progress import predict_verbose
+
+        outputs = self.predict(images, batch_size=batch_size,
+                               verbose=predict_verbose())
         decoded = {
             task.name: task.decode(outputs[task.name]) for task in self.tasks
         }
@@ -396,3 +482,22 @@ class DMTLModel(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _multi_worker(strategy):
+    """Whether `strategy` is a MultiWorkerMirroredStrategy over machines."""
+    if strategy is None or keras.backend.backend() != "tensorflow":
+        return False
+    from keras_dmtl.training.distribution import is_multi_worker
+
+    return is_multi_worker(strategy)
+
+
+def _synchronize_batch_norm(layers):
+    """Makes every batch normalisation among `layers` (nested models
+    included) take its statistics over all the replicas' examples."""
+    for layer in layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.synchronized = True
+        elif isinstance(layer, keras.Model):
+            _synchronize_batch_norm(layer.layers)

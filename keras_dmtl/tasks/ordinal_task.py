@@ -15,7 +15,28 @@ class OrdinalTask(Task):
 
     As in DMTL, the head has K-1 binary classifiers, the k-th answering
     "is the label at least the (k+1)-th rank?", each trained with binary
-    cross-entropy; the prediction is rank p = 1 + sum_k [f_k(x) > 0.5].
+    cross-entropy. Their probabilities f_k(x) decode to a rank in one of
+    two ways (`decoding`):
+
+    - `"count"` (default, DMTL's): rank p = 1 + sum_k [f_k(x) > 0.5].
+    - `"expected"`: the expected rank p = 1 + sum_k f_k(x), a real number,
+      which moves smoothly with the probabilities instead of jumping when
+      one of them crosses 0.5 (more robust to noisy thresholds). The answer
+      (`index`, `label`) is the rank nearest to it (a tie goes to the lower
+      rank), and the value (the `<task>` output and the answer's `value`)
+      is the rank values interpolated linearly at it: for evenly spaced
+      ranks such as ages 0..116 the expected age in years, a real number
+      (31.4); for groups (`cut_points`) the expected group index (2.6,
+      nearest group 3). For unevenly spaced ranks the value lies between
+      the two neighbouring rank values in proportion, so the nearest rank
+      to the value is always the expected index rounded.
+
+    Every artifact's serving graph (`graph_outputs`) decodes the same way,
+    and `describe()` records the decoding in `model_info.json`. The
+    decoding changes no weight: set `task.decoding` on a trained model's
+    task (or rebuild the task with another `decoding`) to switch, then save
+    or export it; recompile before training to log metrics decoded the new
+    way.
 
     Give the ranks in one of two ways:
 
@@ -40,6 +61,9 @@ class OrdinalTask(Task):
             across thresholds and differs only in its biases (CORAL), which
             keeps threshold probabilities monotone. Defaults to False, the
             paper's independent classifiers.
+        decoding: `"count"` (default) or `"expected"`, as above. Configs
+            and `model_info.json` entries written without it decode by
+            counting.
 
     Example:
 
@@ -47,6 +71,9 @@ class OrdinalTask(Task):
     age = keras_dmtl.OrdinalTask("age", ranks=range(0, 117))
     age.decode(np.array([[5.0] * 30 + [-5.0] * 86]))[0]
     # {'value': 30, 'label': '30', 'index': 30}
+    age.decoding = "expected"  # 30 * 0.9933 + 86 * 0.0067 = 30.37
+    age.decode(np.array([[5.0] * 30 + [-5.0] * 86]))[0]
+    # {'value': 30.3748..., 'label': '30', 'index': 30}
     ```
     """
 
@@ -59,6 +86,7 @@ class OrdinalTask(Task):
         cut_points=None,
         rank_names=None,
         rank_consistent=False,
+        decoding="count",
     ):
         super().__init__(name)
         if (ranks is None) == (cut_points is None):
@@ -94,6 +122,21 @@ class OrdinalTask(Task):
         self.rank_consistent = bool(rank_consistent)
         self.edges = edges
         self.values = values
+        self.decoding = decoding
+
+    @property
+    def decoding(self):
+        """How threshold probabilities decode: `"count"` or `"expected"`."""
+        return self._decoder.name
+
+    @decoding.setter
+    def decoding(self, decoding):
+        if decoding not in DECODERS:
+            raise ValueError(
+                f"Task '{self.name}': decoding must be one of "
+                f"{sorted(DECODERS)}, got {decoding!r}."
+            )
+        self._decoder = DECODERS[decoding]
 
     @property
     def num_ranks(self):
@@ -131,9 +174,11 @@ class OrdinalTask(Task):
         )
 
         return [
-            OrdinalAccuracy(edges=self.edges, name="accuracy"),
+            OrdinalAccuracy(edges=self.edges, decoding=self.decoding,
+                            name="accuracy"),
             OrdinalMeanAbsoluteError(
-                edges=self.edges, values=self.values, name="mae"
+                edges=self.edges, values=self.values,
+                decoding=self.decoding, name="mae"
             ),
         ]
 
@@ -187,40 +232,41 @@ class OrdinalTask(Task):
 
     def predict_index(self, raw):
         """The rank index the head's threshold logits give (NumPy)."""
-        return np.sum(np.asarray(raw) > 0, axis=-1)
+        return self.output_index(self.numpy_outputs(raw))
 
     def output_index(self, outputs):
-        """The rank index of each answer in artifact outputs."""
+        """The rank index of each answer in artifact outputs: the rank
+        nearest to the `<task>` value (the lower one on a tie)."""
         answers = np.asarray(outputs[self.name], "float64").reshape(-1, 1)
         values = np.asarray(self.values, "float64")
         return np.argmin(np.abs(answers - values), axis=-1)
 
     def numpy_outputs(self, raw):
         logits = np.asarray(raw, "float32")
+        probabilities = 1 / (1 + np.exp(-logits))
         values = np.asarray(self.values, "float32")
         return {
-            self.name: values[self.predict_index(logits)],
-            f"{self.name}_probabilities": 1 / (1 + np.exp(-logits)),
+            self.name: self._decoder.numpy_value(logits, probabilities,
+                                                 values),
+            f"{self.name}_probabilities": probabilities,
         }
 
     def graph_outputs(self, raw):
         import tensorflow as tf
 
         logits = tf.cast(raw, tf.float32)
-        # Counted in int32: a full-integer TFLite model quantizes a float
-        # count to int8 steps of about 116/255, which moved ages (age
-        # agreement 59 % -> 51 % on the UTKFace model).
-        rank = tf.reduce_sum(tf.cast(logits > 0, tf.int32), axis=-1)
-        values = tf.constant(np.asarray(self.values, "float32"))
-        return {self.name: tf.gather(values, rank),
-                f"{self.name}_probabilities": tf.sigmoid(logits)}
+        probabilities = tf.sigmoid(logits)
+        values = np.asarray(self.values, "float32")
+        return {self.name: self._decoder.graph_value(logits, probabilities,
+                                                     values),
+                f"{self.name}_probabilities": probabilities}
 
     def answer(self, outputs, index):
-        rank = int(self.output_index(
-            {self.name: np.asarray(outputs[self.name])[index:index + 1]})[0])
-        value = self.values[rank]
+        decoded = np.asarray(outputs[self.name])[index:index + 1]
+        rank = int(self.output_index({self.name: decoded})[0])
         return {
-            "value": int(value) if float(value).is_integer() else value,
+            "value": self._decoder.answer_value(
+                self.values[rank], float(decoded.reshape(-1)[0])),
             "label": self.names[rank],
             "index": rank,
         }
@@ -231,7 +277,8 @@ class OrdinalTask(Task):
             "values": [float(v) for v in self.values],
             "labels": list(self.names),
             "values_are_ranks": self.ranks is not None,
-            "answer": "the rank value (an age in years, or a group index)",
+            "decoding": self.decoding,
+            "answer": self._decoder.answer_text,
             "probabilities": "P(rank > k) for each of the K-1 thresholds",
         })
         return entry
@@ -239,17 +286,21 @@ class OrdinalTask(Task):
     @classmethod
     def from_legacy_description(cls, entry):
         labels = list(entry["labels"])
+        # Entries of this kind were written before `decoding` existed.
+        decoding = entry.get("decoding", "count")
         if entry.get("values_are_ranks"):
-            task = cls(entry["name"], ranks=entry["values"])
+            task = cls(entry["name"], ranks=entry["values"],
+                       decoding=decoding)
             return task if task.names == labels else cls(
-                entry["name"], ranks=entry["values"], rank_names=labels)
+                entry["name"], ranks=entry["values"], rank_names=labels,
+                decoding=decoding)
         cuts = _cut_points_of(labels)
         if cuts is not None:
-            return cls(entry["name"], cut_points=cuts)
+            return cls(entry["name"], cut_points=cuts, decoding=decoding)
         # Group names of our own choosing: the cut points are lost, but
         # answers, which are group indices, decode the same.
         return cls(entry["name"], cut_points=list(range(1, len(labels))),
-                   rank_names=labels)
+                   rank_names=labels, decoding=decoding)
 
     def agreement(self, reference, outputs):
         expected = np.asarray(reference[self.name], "float64")
@@ -258,7 +309,9 @@ class OrdinalTask(Task):
         if self.ranks is not None:
             return (np.abs(got - expected) <= 1.0,
                     "answer within 1 rank unit (1 year for age)")
-        return got == expected, "same group"
+        # The nearest groups: an expected group index is a real number.
+        return (self.output_index({self.name: got})
+                == self.output_index({self.name: expected})), "same group"
 
     # === Evaluation ===
 
@@ -362,9 +415,107 @@ class OrdinalTask(Task):
                 "cut_points": self.cut_points,
                 "rank_names": self.rank_names,
                 "rank_consistent": self.rank_consistent,
+                "decoding": self.decoding,
             }
         )
         return config
+
+    def labels_match(self, other):
+        """Whether `other` reads the same labels, whatever its decoding."""
+        if type(self) is not type(other):
+            return False
+        mine, theirs = self.get_config(), other.get_config()
+        for config in (mine, theirs):
+            config.pop("decoding")
+        return mine == theirs
+
+
+class _CountDecoder:
+    """DMTL's decoding: the number of thresholds above 0.5 picks the rank."""
+
+    name = "count"
+    answer_text = "the rank value (an age in years, or a group index)"
+
+    @staticmethod
+    def numpy_value(logits, probabilities, values):
+        return values[np.sum(logits > 0, axis=-1)]
+
+    @staticmethod
+    def graph_value(logits, probabilities, values):
+        import tensorflow as tf
+
+        # Counted in int32: a full-integer TFLite model quantizes a float
+        # count to int8 steps of about 116/255, which moved ages (age
+        # agreement 59 % -> 51 % on the UTKFace model).
+        rank = tf.reduce_sum(tf.cast(logits > 0, tf.int32), axis=-1)
+        return tf.gather(tf.constant(values), rank)
+
+    @staticmethod
+    def answer_value(rank_value, decoded):
+        """The answer's `value`: the rank's, whole numbers as int."""
+        value = rank_value
+        return int(value) if float(value).is_integer() else value
+
+
+class _ExpectedDecoder:
+    """The expected rank: the rank values interpolated at sum_k P(rank > k).
+
+    With e = sum_k sigmoid(logit_k), the value is values[0] + step * e for
+    evenly spaced ranks (ages 0..116, the group indices of cut points), and
+    otherwise values[0] + sum_j clip(e - j, 0, 1) * (values[j+1] - values[j]):
+    plain element-wise ops and sums, which every artifact's runtime has (no
+    gather at a fractional index). The even form keeps a full-integer
+    (int8) model to its output's own quantization steps; the general one
+    quantizes `e - j` as well, so unevenly spaced ranks lose precision there.
+    """
+
+    name = "expected"
+    answer_text = ("the expected rank value, a real number: the rank values "
+                   "interpolated at the expected rank index sum_k P(rank > "
+                   "k) (an age in years, or a group index); the answer is "
+                   "the nearest rank")
+
+    @staticmethod
+    def numpy_value(logits, probabilities, values):
+        expected = np.sum(probabilities, axis=-1, dtype="float32")
+        step = _even_step(values)
+        if step is not None:
+            return (expected * step + values[0]).astype("float32")
+        starts = np.arange(len(values) - 1, dtype="float32")
+        fill = np.clip(expected[..., None] - starts, 0.0, 1.0)
+        return (np.sum(fill * np.diff(values), axis=-1)
+                + values[0]).astype("float32")
+
+    @staticmethod
+    def graph_value(logits, probabilities, values):
+        import tensorflow as tf
+
+        step = _even_step(values)
+        if step is not None:
+            expected = tf.reduce_sum(probabilities, axis=-1)
+            return expected * step + float(values[0])
+        expected = tf.reduce_sum(probabilities, axis=-1, keepdims=True)
+        starts = tf.constant(np.arange(len(values) - 1, dtype="float32"))
+        fill = tf.clip_by_value(expected - starts, 0.0, 1.0)
+        steps = tf.constant(np.diff(values).astype("float32"))
+        return tf.reduce_sum(fill * steps, axis=-1) + float(values[0])
+
+    @staticmethod
+    def answer_value(rank_value, decoded):
+        """The answer's `value`: the decoded real number, always a float."""
+        return float(decoded)
+
+
+def _even_step(values):
+    """The spacing of evenly spaced rank values, else None."""
+    steps = np.diff(np.asarray(values, "float64"))
+    return float(steps[0]) if np.all(steps == steps[0]) else None
+
+
+DECODERS = {decoder.name: decoder
+            for decoder in (_CountDecoder, _ExpectedDecoder)}
+"""The decodings `OrdinalTask.decoding` names, the same as
+`keras_dmtl.layers.ordinal_head.DECODINGS` (which the metrics use)."""
 
 
 def _ascending_numbers(task_name, field, numbers):

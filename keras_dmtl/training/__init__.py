@@ -10,3 +10,7 @@ from keras_dmtl.training.face_behavior_data import held_out_scores
 from keras_dmtl.training.face_behavior_data import hold_out_for_calibration
 from keras_dmtl.training.face_behavior_data import read_face_behavior_data
 from keras_dmtl.training.face_behavior_data import union_tasks
+from keras_dmtl.training.distribution import distribution_strategy
+from keras_dmtl.training.distribution import is_chief
+from keras_dmtl.training.distribution import per_replica_batch_size
+from keras_dmtl.training.same_start import SameStart

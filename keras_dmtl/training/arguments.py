@@ -9,7 +9,8 @@ def add_training_arguments(parser, out):
     `--backbone` (EfficientNetB0), `--weights`, `--image-size` (224),
     `--epochs` (80), `--batch-size` (32), `--optimizer` (SGD),
     `--learning-rate` (1e-3), `--momentum` (0.9), `--weight-decay` (5e-4),
-    `--seed`, `--out` and `--overwrite`.
+    `--seed`, `--out`, `--overwrite`, `--strategy` (how to spread training
+    over devices and machines) and `--quiet` (no progress bars).
 
     Args:
         parser: an `argparse.ArgumentParser`.
@@ -34,4 +35,13 @@ def add_training_arguments(parser, out):
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the run in --out when its settings "
                              "differ (only the files that run wrote)")
+    parser.add_argument("--strategy", default="default",
+                        choices=["default", "mirrored", "multi_worker"],
+                        help="default: one device; mirrored: every GPU of "
+                             "this machine; multi_worker: the machines of "
+                             "TF_CONFIG. --batch-size is the global batch, "
+                             "split evenly among the replicas")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bars (they are off anyway when "
+                             "the output is not a terminal)")
     return parser

@@ -2,8 +2,8 @@
 
 UTKFace (age, gender, race), FER2013 (expression), CK+ (action units and
 expression, split by subject) and DiffusionFER (valence/arousal): labels
-that do not overlap across datasets. `recipes/face_behavior.py` trains one
-model on them; `recipes/face_behavior_study.py` compares couplings.
+that do not overlap across datasets. The `face_behavior` recipe trains one
+model on them; the `face_behavior_study` recipe compares couplings.
 """
 
 import numpy as np
@@ -14,6 +14,36 @@ SYNTHETIC_TASKS = {"utkface": ["age", "gender", "race"],
                    "fer2013": ["expression"],
                    "ckplus": ["action_units", "expression"],
                    "affect": ["affect"]}
+
+
+def add_data_arguments(parser):
+    """Adds the four datasets' folders and each one's share of a batch."""
+    parser.add_argument("--utkface", help="UTKFace folder (age, gender, race)")
+    parser.add_argument("--fer2013", help="FER2013 folder (expression)")
+    parser.add_argument("--ckplus", help="CK+ folder: ckplus or ckplus128 "
+                                         "(action units, expression)")
+    parser.add_argument("--affect",
+                        help="DiffusionFER valence/arousal folder")
+    parser.add_argument("--shares", default="0.35,0.25,0.2,0.2",
+                        help="share of each batch from UTKFace, FER2013, CK+ "
+                             "and DiffusionFER (renormalised over those "
+                             "given)")
+    parser.add_argument("--test-fraction", type=float, default=0.2)
+
+
+def dataset_shares(args):
+    """`{dataset: share}` of `--shares`.
+
+    Raises:
+        ValueError: when `--shares` is not four numbers.
+    """
+    try:
+        shares = [float(share) for share in str(args.shares).split(",")]
+    except ValueError:
+        shares = []
+    if len(shares) != len(DATASETS):
+        raise ValueError(f"--shares takes 4 numbers, got {args.shares!r}")
+    return dict(zip(DATASETS, shares))
 
 
 def read_face_behavior_data(folders, test_fraction=0.2, seed=0,

@@ -1,5 +1,6 @@
 """A training run's folder: one complete run, or plainly an unfinished one."""
 
+import atexit
 import glob
 import hashlib
 import json
@@ -7,6 +8,7 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import time
 
 from keras_dmtl.atomic_files import atomic_path
@@ -45,11 +47,28 @@ class RunFolder:
       replaced without asking);
     - a non-empty folder that holds no run: refused, always.
 
+    Several machines training one run (`--strategy multi_worker`) all run
+    the same recipe, but only the chief writes the folder. Every other
+    worker (`chief=False`) writes the same files, its backup included, into
+    a private temporary folder that is removed when it finishes or exits.
+    It opens the run by reading the chief's folder, if it can, and never
+    writes there: it takes the chief's decision (finished, refused, new or
+    resuming), and to resume it copies the chief's backup into its own
+    folder. So a multi-worker run resumes when `--out` is on storage every
+    machine sees (the same path on each). Otherwise the other workers start
+    from the first epoch while the chief resumes from its backup, and `fit`
+    refuses to train, on every worker, with a one-line error, rather than
+    let the workers' models drift apart: put `--out` on shared storage, or
+    start again in a new `--out`.
+
     Args:
         path: the run folder.
         settings: dict of the run's settings, such as a recipe's
             `vars(args)`. Keys in `IGNORED_SETTINGS` do not count.
         overwrite: bool, replace a run with other settings.
+        chief: bool, whether this process writes the folder: False for
+            every worker of a multi-worker run but the chief (see
+            `keras_dmtl.training.is_chief`).
 
     Example:
 
@@ -63,16 +82,22 @@ class RunFolder:
     ```
     """
 
-    IGNORED_SETTINGS = ("out", "overwrite", "debug", "quiet")
+    # How a run is spread over devices does not change what it trains.
+    IGNORED_SETTINGS = ("out", "overwrite", "debug", "quiet", "strategy")
 
-    def __init__(self, path, settings, overwrite=False):
+    def __init__(self, path, settings, overwrite=False, chief=True):
         self.path = path
         self.settings = settings
         self.overwrite = overwrite
+        self.chief = chief
+        self.chief_path = path
         self.finished = False
         self.resuming = False
         self._state = {}
         self._lock = None
+        if not chief:
+            self._open_as_worker()
+            return
         had_lock = os.path.exists(self.file(LOCK_FILE))
         try:
             self._open()
@@ -85,7 +110,7 @@ class RunFolder:
             raise
 
     @classmethod
-    def from_arguments(cls, args):
+    def from_arguments(cls, args, strategy=None):
         """The run folder of a recipe's command line, for a script.
 
         Opens `args.out` with the settings `vars(args)` and
@@ -95,9 +120,17 @@ class RunFolder:
 
         Args:
             args: the `argparse.Namespace` of `add_training_arguments`.
+            strategy: the `tf.distribute.Strategy` of the run, made before;
+                None for one process. Only its chief writes `args.out`.
         """
+        chief = True
+        if strategy is not None:
+            from keras_dmtl.training.distribution import is_chief
+
+            chief = is_chief(strategy)
         try:
-            run = cls(args.out, vars(args), overwrite=args.overwrite)
+            run = cls(args.out, vars(args), overwrite=args.overwrite,
+                      chief=chief)
         except ValueError as error:
             sys.exit(f"error: {error}")
         print(run.status)
@@ -112,6 +145,13 @@ class RunFolder:
     @property
     def status(self):
         """One line on what the folder holds for this run."""
+        if not self.chief:
+            what = ("finished: nothing to do" if self.finished else
+                    "resuming from the chief's backup" if self.resuming
+                    else "a new run")
+            return (f"{self.chief_path}: {what}; this worker is not the "
+                    f"chief and writes into {self.path} (removed when it "
+                    "finishes).")
         if self.finished:
             return (f"{self.path} holds this run, finished: nothing to do "
                     "(pass --overwrite to train it again).")
@@ -160,6 +200,48 @@ class RunFolder:
                 "or choose another --out")
         self._remove(previous)
         self._start()
+
+    def _open_as_worker(self):
+        """Opens a private folder, following the chief's folder if seen."""
+        unfinished = finished = None
+        if os.path.isdir(self.chief_path):
+            unfinished = _read_json(os.path.join(self.chief_path,
+                                                 UNFINISHED_FILE))
+            if not unfinished:
+                finished = _read_json(os.path.join(self.chief_path,
+                                                   RUN_FILE))
+        previous = unfinished or finished
+        # What the chief may be writing as this reads does not count.
+        if previous is None and os.path.isdir(self.chief_path) and [
+                name for name in os.listdir(self.chief_path)
+                if name != LOCK_FILE and ".partial-" not in name]:
+            raise ValueError(
+                f"{self.chief_path} is not empty and holds no keras-dmtl "
+                "run; choose another --out (nothing in it was changed)")
+        if previous is not None and not (unfinished
+                                         and not unfinished.get("files")):
+            changed = self._changed(previous.get("settings", previous))
+            if changed and not self.overwrite:
+                kind = "an unfinished" if unfinished else "a finished"
+                raise ValueError(
+                    f"{self.chief_path} holds {kind} run with other settings"
+                    f" ({'; '.join(changed)}); pass --overwrite to replace "
+                    "it, or choose another --out")
+            if not changed:
+                self.finished = finished is not None
+                self.resuming = unfinished is not None
+        if self.finished:
+            return
+        self.path = tempfile.mkdtemp(prefix="keras-dmtl-worker-")
+        atexit.register(shutil.rmtree, self.path, True)
+        backup = os.path.join(self.chief_path, BACKUP_FOLDER)
+        if self.resuming and os.path.isdir(backup):
+            shutil.copytree(backup, self.file(BACKUP_FOLDER))
+        self._state = {"settings": self.settings, "files": [],
+                       "started": _now()}
+        if self.resuming and "split" in unfinished:
+            self._state["split"] = unfinished["split"]
+        write_json(self.file(UNFINISHED_FILE), self._state)
 
     def _changed(self, before):
         """The settings that differ from `before`, as 'name: old -> new'."""
@@ -280,26 +362,44 @@ class RunFolder:
         import keras
 
         from keras_dmtl.training.history_file import HistoryFile
+        from keras_dmtl.training.same_start import SameStart
+        from keras_dmtl.training.same_start import WorkersDisagree
 
         self.record(history)
         self.record(backup)
         restore = keras.callbacks.BackupAndRestore(
             self.file(backup), double_checkpoint=True,
             delete_checkpoint=False)
-        callbacks = [restore, HistoryFile(self.file(history)), *callbacks]
+        callbacks = [restore, SameStart(self.chief_path),
+                     HistoryFile(self.file(history)), *callbacks]
         previous = _terminate_as_interrupt()
         try:
+            from keras_dmtl.progress import fit_verbose
+
+            # Per-step progress on a terminal, a line per epoch otherwise;
+            # the datasets shuffle themselves.
+            kwargs.setdefault("verbose", fit_verbose())
+            kwargs.setdefault("shuffle", False)
             return model.fit(data, callbacks=callbacks, **kwargs)
+        except WorkersDisagree as error:
+            sys.exit(f"error: {error}")
         except KeyboardInterrupt:
-            print(f"\nInterrupted: {self.path} keeps the last finished "
-                  "epoch; rerun the same command to resume.",
+            print(f"\nInterrupted: {self.chief_path} keeps the last "
+                  "finished epoch; rerun the same command to resume.",
                   file=sys.stderr)
             raise SystemExit(130) from None
         finally:
             _restore_terminate(previous)
 
     def commit(self):
-        """Writes `run.json` last; removes the marker and the backup."""
+        """Writes `run.json` last; removes the marker and the backup.
+
+        A worker that is not the chief removes its private folder.
+        """
+        if not self.chief:
+            self.finished = True
+            self.close()
+            return
         state = {"settings": self.settings, "files": self._state["files"],
                  "started": self._state.get("started"), "finished": _now()}
         if "split" in self._state:
@@ -313,7 +413,14 @@ class RunFolder:
         self.close()
 
     def close(self):
-        """Lets another process open the folder (as this one's exit does)."""
+        """Lets another process open the folder (as this one's exit does).
+
+        A worker that is not the chief removes its private folder.
+        """
+        if not self.chief:
+            if self.path != self.chief_path:
+                shutil.rmtree(self.path, ignore_errors=True)
+            return
         if self._lock is not None:
             if self.finished and os.path.exists(self.file(LOCK_FILE)):
                 os.remove(self.file(LOCK_FILE))

@@ -3,7 +3,10 @@
 Ordinal (age), nominal (gender), multi-label (action units) and regression
 (affect) tasks, in one tiny model trained for one epoch, exported to
 SavedModel, TFLite fp32 and ONNX: each artifact passes its parity check
-and gives `predict_files` the same JSON records as the `.keras` file.
+and gives `predict_files` the same JSON records as the `.keras` file. The
+age is decoded as the expected rank (a real-valued age), chosen after
+training, so every artifact's graph must compute it as the Keras model's
+answers do.
 """
 
 import json
@@ -39,6 +42,9 @@ def every_kind(tmp_path_factory):
     model.compile(optimizer=keras.optimizers.Adam(3e-3), run_eagerly=True)
     model.fit(faces.images, examples.labels_for(model.tasks), epochs=1,
               batch_size=64, verbose=0)
+    # The decoding changes no weight: chosen after training, it is saved
+    # with the model and exported with it.
+    model.tasks[0].decoding = "expected"
     root = tmp_path_factory.mktemp("every_kind")
     model_file = str(root / "model.keras")
     model.save(model_file)
@@ -61,6 +67,8 @@ def test_every_kind_exports_with_parity(every_kind):
         info = json.load(file)
     assert [t["kind"] for t in info["tasks"]] == [
         "ordinal", "nominal", "multi_label", "regression"]
+    assert info["tasks"][0]["decoding"] == "expected"
+    assert info["tasks"][0]["config"]["decoding"] == "expected"
     assert info["outputs"] == [
         "age", "age_probabilities", "gender", "gender_probabilities",
         "action_units", "action_units_probabilities", "affect"]
@@ -110,6 +118,11 @@ def test_every_artifact_gives_the_keras_records(every_kind):
     assert len(records) == FACES
     attributes = records[0]["attributes"]
     assert set(attributes["age"]) == {"value", "label", "index"}
+    # The expected age: a real number, answered by the nearest rank.
+    ages = [record["attributes"]["age"] for record in records]
+    assert all(isinstance(age["value"], float) for age in ages)
+    assert [age["index"] for age in ages] == [
+        int(np.floor(age["value"] + 0.5)) for age in ages]
     assert set(attributes["action_units"]) == {"active", "probabilities"}
     assert set(attributes["affect"]) == {"valence", "arousal"}
     json.dumps(records)  # JSON-ready

@@ -26,6 +26,23 @@ def test_decoding_counts_thresholds_above_one_half():
     np.testing.assert_array_equal(np.asarray(ordinal_rank(logits)), [2, 0, 4])
 
 
+@pytest.mark.parametrize("decoding", ["count", "expected"])
+def test_keras_decoding_is_the_tasks_numpy_decoding(decoding):
+    """The metrics' decoding (Keras ops) and the answers' (NumPy) agree."""
+    from keras_dmtl import OrdinalTask
+    from keras_dmtl.layers import ordinal_value
+
+    task = OrdinalTask("stage", ranks=[0, 2, 6, 13, 20, 40],
+                       decoding=decoding)
+    logits = np.random.default_rng(0).normal(0, 3, (64, 5)).astype("float32")
+    outputs = task.numpy_outputs(logits)
+    np.testing.assert_allclose(
+        np.asarray(ordinal_value(logits, task.values, decoding)),
+        outputs["stage"], atol=1e-5)
+    np.testing.assert_array_equal(
+        np.asarray(ordinal_rank(logits, decoding)), task.output_index(outputs))
+
+
 def test_independent_head_is_a_dense_layer_per_threshold():
     head = OrdinalHead(num_ranks=4)
     x = np.array([[1.0, 2.0]], "float32")

@@ -38,6 +38,46 @@ def test_ordinal_mae_in_label_units():
     assert float(metric.result()) == pytest.approx(10.0)
 
 
+def _logits(probabilities):
+    p = np.asarray(probabilities, "float64")
+    return np.log(p / (1 - p)).astype("float32")
+
+
+def test_ordinal_metrics_decode_the_expected_rank():
+    # Expected indices 0.9 + 0.8 + 0.45 + 0.4 = 2.55 (nearest rank 3; the
+    # count says 2) and 0.9 + 0.6 + 0.4 + 0.1 = 2.0.
+    logits = _logits([[0.9, 0.8, 0.45, 0.4], [0.9, 0.6, 0.4, 0.1]])
+    labels = np.array([40, 40])
+    edges, values = [20, 30, 40, 50], [10, 20, 30, 40, 50]
+    accuracy = OrdinalAccuracy(edges=edges, decoding="expected")
+    accuracy.update_state(labels, logits)
+    assert float(accuracy.result()) == pytest.approx(0.5)
+    counted = OrdinalAccuracy(edges=edges)
+    counted.update_state(labels, logits)
+    assert float(counted.result()) == 0.0
+    # 35.5 and 30.0 years against 40: errors 4.5 and 10.
+    mae = OrdinalMeanAbsoluteError(edges=edges, values=values,
+                                   decoding="expected")
+    mae.update_state(labels, logits)
+    assert float(mae.result()) == pytest.approx(7.25, abs=1e-4)
+    counted = OrdinalMeanAbsoluteError(edges=edges, values=values)
+    counted.update_state(labels, logits)
+    assert float(counted.result()) == pytest.approx(10.0)
+
+
+def test_ordinal_metrics_keep_their_decoding_in_config():
+    for metric in (OrdinalAccuracy(edges=[1, 2], decoding="expected"),
+                   OrdinalMeanAbsoluteError(edges=[1, 2], values=[0, 1, 2],
+                                            decoding="expected")):
+        config = metric.get_config()
+        assert config["decoding"] == "expected"
+        assert type(metric).from_config(config).decoding == "expected"
+        del config["decoding"]  # saved before the option: counting
+        assert type(metric).from_config(config).decoding == "count"
+    with pytest.raises(ValueError, match="decoding must be one of"):
+        OrdinalAccuracy(edges=[1, 2], decoding="mean")
+
+
 def test_ordinal_mae_rejects_wrong_number_of_values():
     with pytest.raises(ValueError, match="one per rank"):
         OrdinalMeanAbsoluteError(edges=[1, 2], values=[0, 1])

@@ -1,0 +1,160 @@
+"""A training recipe: its command line, and the training it drives."""
+
+import argparse
+import inspect
+
+from keras_dmtl.training.arguments import add_training_arguments
+
+
+class Recipe:
+    """Base class of the training recipes `keras-dmtl train NAME` runs.
+
+    A recipe is a complete training job, from folders of faces to a run
+    folder (`--out`) with the model, its history and its metrics. Each
+    subclass names itself (`name`), gives its default run folder (`out`),
+    adds its own arguments to the training arguments every recipe shares
+    (`add_training_arguments`: backbone, weights, optimizer, epochs,
+    `--strategy`, `--quiet` and the others), may change their defaults
+    (`defaults`), and trains in `run(args)`.
+
+    The same recipe runs from the command line (`keras-dmtl train NAME
+    ARGS`, or `main(argv)`) and from Python, with the options as keyword
+    arguments named like the command-line options (`train(epochs=2)` for
+    `--epochs 2`).
+
+    Example:
+
+    ```python
+    from keras_dmtl.recipes import UTKFaceRecipe
+
+    out = UTKFaceRecipe().train(backbone="mobilenet_v2_0.35", image_size=32,
+                                epochs=1, synthetic_size=96,
+                                out="runs/tiny")
+    ```
+    """
+
+    name = None
+    """The recipe's name on the command line."""
+    out = None
+    """The default run folder."""
+    defaults = {}
+    """Defaults of the shared training arguments that this recipe changes."""
+
+    @property
+    def description(self):
+        """The first line of the recipe's docstring."""
+        return inspect.getdoc(self).split("\n")[0]
+
+    def add_arguments(self, parser):
+        """Adds the recipe's own arguments to `parser`."""
+
+    def check_arguments(self, args):
+        """Raises `ValueError` for missing arguments or ones that clash.
+
+        Recipes check required arguments here rather than with argparse's
+        `required=True`, so that `options()` can start from the defaults.
+        """
+
+    def run(self, args):
+        """Trains with the parsed arguments; returns the run folder's path."""
+        raise NotImplementedError
+
+    def parser(self, prog=None):
+        """The recipe's `argparse.ArgumentParser`."""
+        parser = argparse.ArgumentParser(
+            prog=prog or f"keras-dmtl train {self.name}",
+            description=inspect.getdoc(self),
+            formatter_class=argparse.RawDescriptionHelpFormatter)
+        self.add_arguments(parser)
+        add_training_arguments(parser, out=self.out)
+        parser.add_argument("--debug", action="store_true",
+                            help="show the full Python traceback of an error")
+        parser.set_defaults(**self.defaults)
+        return parser
+
+    def parse(self, argv, prog=None):
+        """The `argparse.Namespace` of command-line arguments `argv`."""
+        parser = self.parser(prog)
+        args = parser.parse_args(argv)
+        try:
+            self.check_arguments(args)
+        except ValueError as error:
+            parser.error(str(error))
+        return args
+
+    def options(self, **options):
+        """The `argparse.Namespace` of keyword options, over the defaults.
+
+        Raises:
+            TypeError: for an option the recipe does not have.
+        """
+        args = self.parser().parse_args([])
+        unknown = sorted(set(options) - set(vars(args)))
+        if unknown:
+            raise TypeError(
+                f"Recipe {self.name!r} has no option(s) {unknown}; it has "
+                f"{sorted(vars(args))}.")
+        vars(args).update(options)
+        self.check_arguments(args)
+        return args
+
+    def train(self, **options):
+        """Trains with keyword options, named like the command-line ones.
+
+        Returns:
+            The path of the run folder.
+        """
+        return self.start(self.options(**options))
+
+    def main(self, argv=None, prog=None):
+        """Runs the recipe on command-line arguments, as a command does.
+
+        Errors end the process with one line (see `keras_dmtl.cli`).
+        """
+        from keras_dmtl.command_errors import run_guarded
+
+        args = self.parse(argv, prog)
+        run_guarded(lambda: self.start(args), f"train {self.name}",
+                    debug=args.debug)
+
+    def strategy(self, args):
+        """The `tf.distribute` strategy of `--strategy`, made first.
+
+        Raises:
+            ValueError: when `--batch-size` (the global batch) does not
+                split evenly among the strategy's replicas.
+        """
+        from keras_dmtl.training.distribution import distribution_strategy
+        from keras_dmtl.training.distribution import per_replica_batch_size
+
+        strategy = distribution_strategy(args.strategy)
+        per_replica_batch_size(args.batch_size, strategy)
+        return strategy
+
+    def open_run(self, args, strategy):
+        """The run folder `--out`, or None when its run finished before.
+
+        An unfinished run with the same settings resumes; a folder holding
+        another run is refused unless `--overwrite` (`RunFolder`). Of the
+        workers of a multi-worker run, only the chief writes the folder.
+        """
+        from keras_dmtl.training.distribution import is_chief
+        from keras_dmtl.training.run_folder import RunFolder
+
+        run = RunFolder(args.out, vars(args), overwrite=args.overwrite,
+                        chief=is_chief(strategy))
+        print(run.status)
+        if run.finished:
+            run.close()
+            return None
+        return run
+
+    def start(self, args):
+        """`run(args)` after the settings every recipe shares."""
+        import keras
+
+        from keras_dmtl.progress import set_quiet
+
+        set_quiet(args.quiet)
+        keras.utils.set_random_seed(args.seed)
+        return self.run(args)

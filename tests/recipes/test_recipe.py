@@ -1,0 +1,94 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from keras_dmtl.recipes import RECIPES
+from keras_dmtl.recipes import AdienceRecipe
+from keras_dmtl.recipes import FaceBehaviorStudyRecipe
+from keras_dmtl.recipes import UTKFaceRecipe
+from keras_dmtl.recipes import get_recipe
+from tests.conftest import REPO
+
+
+def keras_dmtl(*args, cwd=REPO):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run([sys.executable, "-m", "keras_dmtl.cli", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_every_recipe_has_a_script_and_the_cli_lists_it():
+    from keras_dmtl.cli import RECIPE_NAMES
+
+    assert tuple(RECIPES) == RECIPE_NAMES
+    for name, recipe in RECIPES.items():
+        assert recipe.name == name
+        script = os.path.join(REPO, "recipes", f"{name}.py")
+        with open(script) as file:
+            assert f"{type(recipe).__name__}().main(" in file.read()
+        assert recipe.description
+        assert recipe.parser().parse_args([]).out == recipe.out
+
+
+def test_an_unknown_recipe_is_refused_with_the_list():
+    with pytest.raises(ValueError, match="the recipes are: utkface, "
+                                         "utkface_fer, adience"):
+        get_recipe("../anything.py")
+
+
+def test_train_refuses_a_path_and_names_the_recipes(tmp_path):
+    script = tmp_path / "anything.py"
+    script.write_text("open('ran', 'w').write('yes')\n")
+    done = keras_dmtl("train", str(script), cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"keras-dmtl train {script}: unknown recipe '{script}'; the recipes "
+        "are: utkface, utkface_fer, adience, face_behavior, "
+        "face_behavior_study, tune_weights")
+    assert not (tmp_path / "ran").exists()
+
+
+def test_a_recipe_lists_its_own_options_under_its_name():
+    done = keras_dmtl("train", "face_behavior_study", "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: keras-dmtl train "
+                                  "face_behavior_study")
+    for option in ("--configs", "--ckplus", "--strategy", "--quiet"):
+        assert option in done.stdout
+
+
+def test_options_start_from_the_recipe_defaults():
+    study = FaceBehaviorStudyRecipe().options(seeds=1)
+    assert (study.backbone, study.image_size, study.seeds) == (
+        "mobilenet_v2_0.35", 48, 1)
+    plain = UTKFaceRecipe().options()
+    assert (plain.backbone, plain.image_size, plain.optimizer,
+            plain.strategy) == ("efficientnet_b0", 224, "sgd", "default")
+
+
+def test_options_refuse_a_name_the_recipe_does_not_have():
+    with pytest.raises(TypeError, match=r"no option\(s\) \['epoch'\]"):
+        UTKFaceRecipe().options(epoch=3)
+
+
+def test_required_and_clashing_arguments_are_checked_the_same_way():
+    with pytest.raises(ValueError, match="--data is required"):
+        AdienceRecipe().options()
+    with pytest.raises(ValueError, match="--shares takes 4 numbers"):
+        get_recipe("face_behavior").options(shares="0.5,0.5")
+    with pytest.raises(SystemExit):  # argparse's usage error, exit 2
+        get_recipe("utkface_fer").parse(["--utkface", "somewhere"])
+
+
+def test_train_in_python_writes_the_run_folder_and_keeps_it(tmp_path):
+    out = str(tmp_path / "run")
+    options = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,
+                   synthetic_size=64, batch_size=16, out=out)
+    assert UTKFaceRecipe().train(**options) == out
+    names = set(os.listdir(out))
+    assert {"model.keras", "history.csv", "metrics.json", "run.json"} <= names
+    modified = os.path.getmtime(os.path.join(out, "model.keras"))
+    assert UTKFaceRecipe().train(**options) == out  # finished: left alone
+    assert os.path.getmtime(os.path.join(out, "model.keras")) == modified
