@@ -17,10 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
 from keras_dmtl.command_errors import run_guarded  # noqa: E402
 from keras_dmtl.data.any_format import FORMATS as DATA_FORMATS  # noqa: E402
 from keras_dmtl.progress import set_quiet  # noqa: E402
+from keras_dmtl.recipes import RECIPES  # noqa: E402
 
-RECIPE_NAMES = ("utkface", "utkface_fer", "adience", "face_behavior",
-                "face_behavior_study", "tune_weights")
-"""The names of `keras_dmtl.recipes.RECIPES`, without importing Keras."""
 
 
 def _train(args):
@@ -153,13 +151,13 @@ def main(argv=None):
     train = commands.add_parser(
         "train",
         help="run a training recipe; arguments after the recipe name go to "
-             f"it ({', '.join(RECIPE_NAMES)})",
+             f"it ({', '.join(RECIPES)})",
         description="Runs a training recipe. `keras-dmtl train NAME --help` "
                     "lists the recipe's own options.",
     )
     train.add_argument("recipe", nargs="?", default="utkface",
                        metavar="RECIPE",
-                       help=f"one of {', '.join(RECIPE_NAMES)} "
+                       help=f"one of {', '.join(RECIPES)} "
                             "(default: utkface)")
     train.add_argument("recipe_args", nargs=argparse.REMAINDER)
     train.set_defaults(run=_train)

@@ -56,10 +56,8 @@ class AdienceRecipe(Recipe):
         import keras
         import pandas as pd
 
-        import keras_dmtl
         from keras_dmtl.data import adience_folds
         from keras_dmtl.data import face_dataset
-        from keras_dmtl.training import make_optimizer
         from keras_dmtl.training import results_against_chance
 
         strategy = self.strategy(args)
@@ -84,13 +82,7 @@ class AdienceRecipe(Recipe):
             print(test.summary())
             keras.utils.set_random_seed(args.seed + k)
             names = train.task_names
-            with strategy.scope():
-                model = keras_dmtl.DMTLModel(
-                    train.tasks, backbone=args.backbone,
-                    weights=args.weights, image_size=args.image_size)
-                model.compile(optimizer=make_optimizer(
-                    args.optimizer, args.learning_rate, args.momentum,
-                    args.weight_decay))
+            model = self.build_model(args, strategy, train.tasks)
             run.fit(
                 model,
                 face_dataset(train, names, args.image_size, args.batch_size,

@@ -64,12 +64,10 @@ class FaceBehaviorRecipe(Recipe):
 
     def run(self, args):
         from keras_dmtl.progress import predict_verbose
-        import keras_dmtl
         from keras_dmtl.data import face_dataset
         from keras_dmtl.data import mixed_dataset
         from keras_dmtl.training import calibrate_on
         from keras_dmtl.training import hold_out_for_calibration
-        from keras_dmtl.training import make_optimizer
         from keras_dmtl.training import read_face_behavior_data
         from keras_dmtl.training import results_against_chance
         from keras_dmtl.training import save_run
@@ -108,13 +106,7 @@ class FaceBehaviorRecipe(Recipe):
             // args.batch_size
 
         # One model for every task.
-        with strategy.scope():
-            model = keras_dmtl.DMTLModel(
-                tasks, backbone=args.backbone, weights=args.weights,
-                image_size=args.image_size)
-            model.compile(optimizer=make_optimizer(
-                args.optimizer, args.learning_rate, args.momentum,
-                args.weight_decay))
+        model = self.build_model(args, strategy, tasks)
         run.fit(model, train_data, steps_per_epoch=steps, epochs=args.epochs)
         calibrate_on(model, calibration, args.image_size, args.batch_size)
 

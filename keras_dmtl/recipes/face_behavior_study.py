@@ -145,7 +145,7 @@ class FaceBehaviorStudyRecipe(Recipe):
                     print(f"{run_dir}: finished before, skipped")
                     continue
                 print(f"Training {config}, seed {seed}", flush=True)
-                scores = _train_and_score(args, strategy, datasets,
+                scores = _train_and_score(self, args, strategy, datasets,
                                           calibration, config_tasks,
                                           coupling, seed)
                 write_run_metrics(run_dir, scores)
@@ -176,17 +176,15 @@ class FaceBehaviorStudyRecipe(Recipe):
         return args.out
 
 
-def _train_and_score(args, strategy, datasets, calibration, tasks, coupling,
-                     seed):
+def _train_and_score(recipe, args, strategy, datasets, calibration, tasks,
+                     coupling, seed):
     """Trains one configuration with one seed; its held-out scores."""
     import keras
 
-    import keras_dmtl
     from keras_dmtl.data import mixed_dataset
     from keras_dmtl.progress import fit_verbose
     from keras_dmtl.training import calibrate_on
     from keras_dmtl.training import held_out_scores
-    from keras_dmtl.training import make_optimizer
 
     share_of = dataset_shares(args)
     names = {t.name for t in tasks}
@@ -200,13 +198,8 @@ def _train_and_score(args, strategy, datasets, calibration, tasks, coupling,
                          seed=seed)
     steps = max(1, sum(len(train) for train, _ in own.values())
                 // args.batch_size)
-    with strategy.scope():
-        model = keras_dmtl.DMTLModel(
-            tasks, backbone=args.backbone, weights=args.weights,
-            image_size=args.image_size, coupling=coupling or None)
-        model.compile(optimizer=make_optimizer(
-            args.optimizer, args.learning_rate, args.momentum,
-            args.weight_decay))
+    model = recipe.build_model(args, strategy, tasks,
+                               coupling=coupling or None)
     model.fit(data, steps_per_epoch=steps, epochs=args.epochs,
               verbose=fit_verbose())
     calibrate_on(model, {n: v for n, v in calibration.items() if n in own},

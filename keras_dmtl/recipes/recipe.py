@@ -131,6 +131,31 @@ class Recipe:
         per_replica_batch_size(args.batch_size, strategy)
         return strategy
 
+    def build_model(self, args, strategy, tasks, learning_rate=None,
+                    **kwargs):
+        """A `DMTLModel` of `tasks` with the arguments' backbone, compiled
+        with their optimizer, both inside `strategy.scope()`.
+
+        Args:
+            args: the parsed arguments.
+            strategy: the run's `tf.distribute.Strategy`.
+            tasks: the model's tasks.
+            learning_rate: float, instead of `--learning-rate`.
+            **kwargs: more `DMTLModel` arguments (`coupling`,
+                `shared_stages`, `loss_weighting`, ...).
+        """
+        from keras_dmtl.models import DMTLModel
+        from keras_dmtl.training.optimizers import make_optimizer
+
+        with strategy.scope():
+            model = DMTLModel(tasks, backbone=args.backbone,
+                              weights=args.weights,
+                              image_size=args.image_size, **kwargs)
+            model.compile(optimizer=make_optimizer(
+                args.optimizer, learning_rate or args.learning_rate,
+                args.momentum, args.weight_decay))
+        return model
+
     def open_run(self, args, strategy):
         """The run folder `--out`, or None when its run finished before.
 

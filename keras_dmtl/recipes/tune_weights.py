@@ -88,7 +88,6 @@ class TuneWeightsRecipe(Recipe):
         from keras_dmtl.evaluation import metric_values
         from keras_dmtl.evaluation import write_run_metrics
         from keras_dmtl.progress import fit_verbose
-        from keras_dmtl.training import make_optimizer
         from keras_dmtl.tuning import ManualWeightHyperModel
         from keras_dmtl.tuning import chance_levels
         from keras_dmtl.tuning import combined_score
@@ -185,14 +184,8 @@ class TuneWeightsRecipe(Recipe):
                 print(f"Training {method}, seed {seed}")
                 keras.utils.set_random_seed(seed)
                 own = [t.name for t in method_tasks]
-                with strategy.scope():
-                    model = keras_dmtl.DMTLModel(
-                        method_tasks, backbone=args.backbone,
-                        weights=args.weights, image_size=args.image_size,
-                        **kwargs)
-                    model.compile(optimizer=make_optimizer(
-                        args.optimizer, learning_rate, args.momentum,
-                        args.weight_decay))
+                model = self.build_model(args, strategy, method_tasks,
+                                         learning_rate, **kwargs)
                 model.fit(face_dataset(train, own, args.image_size,
                                        args.batch_size, shuffle=True,
                                        augment=bool(args.data), seed=seed),

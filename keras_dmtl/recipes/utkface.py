@@ -72,7 +72,6 @@ class UTKFaceRecipe(Recipe):
         from keras_dmtl.data import face_dataset
         from keras_dmtl.data import read_utkface
         from keras_dmtl.data import split_examples
-        from keras_dmtl.training import make_optimizer
         from keras_dmtl.training import results_against_chance
         from keras_dmtl.training import save_run
 
@@ -123,14 +122,8 @@ class UTKFaceRecipe(Recipe):
         # The model: a shared trunk, one head per task, and uncertainty
         # weighting of the three losses, whose log-variances the optimizer
         # trains too, exempt from its weight decay.
-        with strategy.scope():
-            model = keras_dmtl.DMTLModel(
-                tasks, backbone=args.backbone, weights=args.weights,
-                image_size=args.image_size,
-                shared_stages=args.shared_stages)
-            model.compile(optimizer=make_optimizer(
-                args.optimizer, args.learning_rate, args.momentum,
-                args.weight_decay))
+        model = self.build_model(args, strategy, tasks,
+                                 shared_stages=args.shared_stages)
 
         # Training: `history.csv` gets one row per epoch with every task's
         # loss, metrics and weight beta; `run.fit` backs up every finished

@@ -47,14 +47,12 @@ class UTKFaceFERRecipe(Recipe):
 
     def run(self, args):
         from keras_dmtl.progress import predict_verbose
-        import keras_dmtl
         from keras_dmtl.data import SyntheticFaces
         from keras_dmtl.data import face_dataset
         from keras_dmtl.data import mixed_dataset
         from keras_dmtl.data import read_fer2013
         from keras_dmtl.data import read_utkface
         from keras_dmtl.data import split_examples
-        from keras_dmtl.training import make_optimizer
         from keras_dmtl.training import results_against_chance
         from keras_dmtl.training import save_run
 
@@ -94,13 +92,7 @@ class UTKFaceFERRecipe(Recipe):
         steps = (len(utk_train) + len(fer_train)) // args.batch_size
 
         # One model for all four tasks.
-        with strategy.scope():
-            model = keras_dmtl.DMTLModel(
-                tasks, backbone=args.backbone, weights=args.weights,
-                image_size=args.image_size)
-            model.compile(optimizer=make_optimizer(
-                args.optimizer, args.learning_rate, args.momentum,
-                args.weight_decay))
+        model = self.build_model(args, strategy, tasks)
         run.fit(model, train_data, steps_per_epoch=steps, epochs=args.epochs)
 
         # Each task on its own dataset's test faces.
