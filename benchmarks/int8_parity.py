@@ -1,31 +1,35 @@
-"""Why int8 misses its parity bar: three post-training int8 variants.
+"""Which 8-bit TFLite file keeps a trained model's answers, and how fast.
 
-`keras-dmtl export --precision int8` refuses a trained model's full-integer
-TFLite file when it agrees with the Keras model on fewer than 98 % of
-faces. This script measures, on the export's own parity and calibration
-samples, the agreement of:
+`keras-dmtl export --precision int8` refuses a full-integer TFLite file
+that agrees with the Keras model on fewer than 98 % of faces, task by task.
+This script writes every TFLite precision of a trained model, once with
+each age decoding (`OrdinalTask(decoding="count")`, the paper's count of
+thresholds above 0.5, and `"expected"`, the sum of their probabilities),
+and measures on the export's own parity and calibration faces:
 
-- `strict`: the export's full-integer model (`write_tflite(..., "int8")`);
-- `float heads`: int8 everywhere but the task heads and their sigmoid and
-  softmax (TFLite selective quantisation, `denylisted_ops`);
-- `float top-k`: the k layers whose quantisation error is largest (root
-  mean squared error over the quantisation step, from TFLite's
-  quantisation debugger on 32 calibration faces) kept in float.
+- agreement with the Keras model (same decoding), per task, against the
+  precision's bar;
+- size;
+- median latency of one face (batch 1) with the LiteRT interpreter on
+  `--threads` threads, and its speed-up over the fp32 file.
 
-    python benchmarks/int8_parity.py runs/utkface_mobilenet_v2_128/model.keras
+Precisions: `fp32`, `dynamic_int8`, `int8` (full integer), `int8_mixed`
+(int8 trunk, float where TFLite's quantization debugger finds the largest
+errors, float heads and decoding) and `int16x8` (16-bit activations).
+
+    python benchmarks/int8_parity.py runs/utkface/model.keras
 """
 
 import argparse
-import csv
-import io
 import os
+import statistics
 import tempfile
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import tensorflow as tf  # noqa: E402
+import pandas as pd  # noqa: E402
 
-from keras_dmtl.models.load_model import load_dmtl_model  # noqa: E402
 from keras_dmtl.export import load_artifact  # noqa: E402
 from keras_dmtl.export import parity_report  # noqa: E402
 from keras_dmtl.export import sample_images  # noqa: E402
@@ -33,14 +37,21 @@ from keras_dmtl.export import write_saved_model  # noqa: E402
 from keras_dmtl.export import write_tflite  # noqa: E402
 from keras_dmtl.export.export_model import default_image_source  # noqa: E402
 from keras_dmtl.export.model_info import write_model_info  # noqa: E402
-from keras_dmtl.export.parity import difference_text  # noqa: E402
 from keras_dmtl.export.runtimes import KerasRuntime  # noqa: E402
+from keras_dmtl.models.load_model import load_dmtl_model  # noqa: E402
+from keras_dmtl.tasks import OrdinalTask  # noqa: E402
+
+PRECISIONS = ["fp32", "dynamic_int8", "int8", "int8_mixed", "int16x8"]
 
 parser = argparse.ArgumentParser()
 parser.add_argument("model", help="a trained DMTLModel .keras file")
 parser.add_argument("--data", help="faces (default: the run's test_set.csv)")
 parser.add_argument("--images", type=int, default=200)
-parser.add_argument("--top", type=int, nargs="+", default=[5, 10, 20])
+parser.add_argument("--precisions", nargs="+", default=PRECISIONS)
+parser.add_argument("--decodings", nargs="+", default=["count", "expected"])
+parser.add_argument("--repeats", type=int, default=50)
+parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--out", help="CSV file for the table")
 args = parser.parse_args()
 
 model = load_dmtl_model(args.model)
@@ -48,56 +59,55 @@ data = args.data or default_image_source(args.model)
 parity, source = sample_images(data, model.image_size, args.images)
 calibration, _ = sample_images(data, model.image_size, args.images,
                                offset=args.images)
-keras_runtime = KerasRuntime(args.model, model=model)
-reference = keras_runtime.predict(parity)
-folder = tempfile.mkdtemp()
-write_model_info(keras_runtime.info, folder)
-saved_model = write_saved_model(model, os.path.join(folder, "saved_model"),
-                                bytes_signature=False)
-print(f"parity on {source}")
+print(f"parity and calibration faces from {source}")
 
 
-def report(label, path):
-    outputs = load_artifact(path, num_threads=2).predict(parity)
-    tasks = parity_report(model.tasks, reference, outputs, "int8")["tasks"]
-    print(f"{label:<14} {os.path.getsize(path) / 2**20:6.2f} MB  " + ", ".join(
-        f"{name} {t['agreement']:.1%} ({difference_text(t)})"
-        for name, t in tasks.items()), flush=True)
+def batch_one_latency(runtime):
+    """Median milliseconds for one face."""
+    for image in parity[:3]:
+        runtime.run_batch(image[None])
+    times = []
+    for index in range(args.repeats):
+        image = parity[index % len(parity)][None]
+        start = time.perf_counter()
+        runtime.run_batch(image)
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
 
 
-def debugger(options=None, faces=32):
-    converter = tf.lite.TFLiteConverter.from_saved_model(
-        saved_model, signature_keys=["serving_default"])
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: (
-        {"image": image[None]} for image in calibration)
-    return tf.lite.experimental.QuantizationDebugger(
-        converter=converter, debug_options=options,
-        debug_dataset=lambda: ([image[None]] for image in
-                               calibration[:faces]))
+rows = []
+for decoding in args.decodings:
+    for task in model.tasks:
+        if isinstance(task, OrdinalTask):
+            task.decoding = decoding
+    keras_runtime = KerasRuntime(args.model, model=model)
+    reference = keras_runtime.predict(parity)
+    folder = tempfile.mkdtemp()
+    write_model_info(keras_runtime.info, folder)
+    saved_model = write_saved_model(model, os.path.join(folder, "saved"),
+                                    bytes_signature=False)
+    fp32_ms = None
+    for precision in args.precisions:
+        path = write_tflite(saved_model, os.path.join(
+            folder, f"model_{precision}.tflite"), precision, calibration)
+        runtime = load_artifact(path, num_threads=args.threads)
+        report = parity_report(model.tasks, reference,
+                               runtime.predict(parity), precision)
+        milliseconds = batch_one_latency(runtime)
+        if precision == "fp32":
+            fp32_ms = milliseconds
+        row = {"decoding": decoding, "precision": precision,
+               "MB": round(os.path.getsize(path) / 2**20, 2),
+               "ms (batch 1)": round(milliseconds, 2),
+               "x fp32": round(fp32_ms / milliseconds, 2) if fp32_ms else "",
+               **{name: f"{t['agreement']:.1%}"
+                  for name, t in report["tasks"].items()},
+               "passes": "yes" if report["passed"] else "no"}
+        rows.append(row)
+        print(row, flush=True)
 
-
-def selective(label, **denylist):
-    options = tf.lite.experimental.QuantizationDebugOptions(**denylist)
-    path = os.path.join(folder, "selective.tflite")
-    with open(path, "wb") as file:
-        file.write(debugger(options, faces=8).get_nondebug_quantized_model())
-    report(label, path)
-
-
-strict = os.path.join(folder, "strict.tflite")
-report("strict", write_tflite(saved_model, strict, "int8", calibration))
-selective("float heads", denylisted_ops=["FULLY_CONNECTED", "BATCH_MATMUL",
-                                         "LOGISTIC", "SOFTMAX"])
-statistics = debugger()
-statistics.run()
-dump = io.StringIO()
-statistics.layer_statistics_dump(dump)
-dump.seek(0)
-layers = [(float(row["mean_squared_error"]) ** 0.5 / float(row["scale"]),
-           row["tensor_name"]) for row in csv.DictReader(dump)
-          if float(row["scale"]) > 0]
-layers.sort(reverse=True)
-for k in args.top:
-    selective(f"float top-{k}",
-              denylisted_nodes=[name for _, name in layers[:k]])
+table = pd.DataFrame(rows)
+print()
+print(table.to_markdown(index=False))
+if args.out:
+    table.to_csv(args.out, index=False)

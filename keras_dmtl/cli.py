@@ -192,7 +192,7 @@ def main(argv=None):
                         choices=["savedmodel", "tflite", "onnx", "tensorrt"])
     export.add_argument("--precision", default="fp32",
                         help="fp32 (default), fp16, int8 (tflite, tensorrt),"
-                             " dynamic_int8 (tflite)")
+                             " dynamic_int8, int8_mixed, int16x8 (tflite)")
     export.add_argument("--out", required=True, help="output folder")
     export.add_argument("--data", help="aligned face images (folder, or CSV "
                         "with an 'image' column) for the parity check and "

@@ -98,11 +98,12 @@ def test_utkface_recipe_on_the_shared_faces(tmp_path):
 def test_tune_weights_writes_table_iv_and_resumes(tmp_path):
     out = str(tmp_path / "tune")
     args = ["--synthetic-size", "80", *SMALL, "--trials", "2", "--seeds", "1",
-            "--optimizer", "adam", "--out", out]
+            "--optimizer", "adam", "--weightings", "learned,dwa",
+            "--out", out]
     run_recipe("tune_weights", *args)
     table = pd.read_csv(os.path.join(out, "table_iv.csv"))
     assert table["method"].tolist() == [
-        "manual_best", "uncertainty", "uncertainty_age_as_classes",
+        "manual_best", "uncertainty", "dwa", "uncertainty_age_as_classes",
         "single_age", "single_gender", "single_race"]
     assert " ± " in table.loc[0, "gender_accuracy"]
     with open(os.path.join(out, "runs", "uncertainty_seed0",

@@ -25,6 +25,7 @@ from keras_dmtl.export.parity import write_parity
 from keras_dmtl.export.runtimes import KerasRuntime
 from keras_dmtl.export.runtimes import load_artifact
 from keras_dmtl.export.saved_model import write_saved_model
+from keras_dmtl.export.tflite import CALIBRATED
 from keras_dmtl.export.tflite import TFLITE_PRECISIONS
 from keras_dmtl.export.tflite import write_tflite
 from keras_dmtl.export.trtexec import TENSORRT_PRECISIONS
@@ -179,7 +180,7 @@ def export_model(model, export_format, out, precision="fp32", data=None,
     size = model.image_size
     parity, source = sample_images(data, size, parity_images)
     calibration = None
-    if precision == "int8":
+    if precision in CALIBRATED:
         calibration, _ = sample_images(data, size, calibration_images,
                                        offset=parity_images)
     keras_runtime = KerasRuntime(model_path, model=model)

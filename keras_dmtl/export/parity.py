@@ -14,7 +14,7 @@ import numpy as np
 from keras_dmtl.tasks.task import Task
 
 AGREEMENT_BARS = {"fp32": 0.999, "fp16": 0.99, "int8": 0.98,
-                  "dynamic_int8": 0.98}
+                  "dynamic_int8": 0.98, "int8_mixed": 0.98, "int16x8": 0.98}
 """The least share of images on which an artifact of each precision must
 agree with the Keras model, task by task (and, for a task with several
 labels or values, label by label)."""

@@ -1,8 +1,21 @@
 """TFLite (LiteRT) flatbuffers in float, half and 8-bit integer precision."""
 
+import io
+
+import numpy as np
+
 from keras_dmtl.progress import progress
 
-TFLITE_PRECISIONS = ("fp32", "fp16", "dynamic_int8", "int8")
+TFLITE_PRECISIONS = ("fp32", "fp16", "dynamic_int8", "int8", "int8_mixed",
+                     "int16x8")
+CALIBRATED = ("int8", "int8_mixed", "int16x8")
+"""The precisions that need calibration faces."""
+MIXED_ERROR_BAR = 0.7
+"""`int8_mixed` keeps in float every trunk layer whose int8 output's RMS
+error exceeds this many quantization steps (TFLite's quantization debugger
+guide suggests 0.7)."""
+DEBUG_IMAGES = 32
+"""How many calibration faces the quantization debugger runs."""
 
 
 def write_tflite(saved_model, path, precision="fp32", calibration=None):
@@ -16,13 +29,22 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None):
     - `int8`: full-integer: int8 weights and activations, every operator
       an int8 kernel, calibrated on `calibration` images. The input and
       outputs stay float32, so an app feeds the same 0..255 RGB floats.
+    - `int8_mixed`: int8 for the trunk, float for what breaks agreement:
+      TFLite's quantization debugger runs the int8 model beside the float
+      one on calibration faces, and every trunk layer whose output error
+      exceeds `MIXED_ERROR_BAR` quantization steps stays float, as do the
+      heads and the decoding after the pooled features (a few small
+      layers, where 116 age thresholds near 0.5 flip under int8 noise).
+    - `int16x8`: int8 weights with 16-bit activations (TFLite's
+      experimental 16x8 mode): far less activation noise, but reference
+      kernels on most CPUs.
 
     Args:
         saved_model: a SavedModel folder from `write_saved_model`.
         path: the `.tflite` file to write.
         precision: one of `TFLITE_PRECISIONS`.
         calibration: float array `(n, H, W, 3)` of representative faces,
-            needed for `int8`.
+            needed for the precisions in `CALIBRATED`.
 
     Returns:
         `path`.
@@ -32,24 +54,65 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None):
     if precision not in TFLITE_PRECISIONS:
         raise ValueError(f"TFLite precision must be one of "
                          f"{TFLITE_PRECISIONS}, got {precision!r}")
-    if precision == "int8" and (calibration is None or not len(calibration)):
-        raise ValueError("int8 TFLite needs calibration images")
+    if precision in CALIBRATED and (calibration is None
+                                    or not len(calibration)):
+        raise ValueError(f"{precision} TFLite needs calibration images")
     converter = tf.lite.TFLiteConverter.from_saved_model(
         saved_model, signature_keys=["serving_default"])
     if precision != "fp32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if precision == "fp16":
         converter.target_spec.supported_types = [tf.float16]
-    if precision == "int8":
+    if precision in CALIBRATED:
         def representative():
-            for image in progress(calibration, description="Calibrating int8",
+            for image in progress(calibration,
+                                  description=f"Calibrating {precision}",
                                   unit="image"):
-                yield {"image": image[None].astype("float32")}
+                yield [image[None].astype("float32")]
 
         converter.representative_dataset = representative
+    if precision == "int8":
         converter.target_spec.supported_ops = [
             tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    flatbuffer = converter.convert()
+    if precision == "int16x8":
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet
+            .EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8,
+            tf.lite.OpsSet.TFLITE_BUILTINS]
+    if precision == "int8_mixed":
+        flatbuffer = _mixed_int8(converter, calibration)
+    else:
+        flatbuffer = converter.convert()
     with open(path, "wb") as file:
         file.write(flatbuffer)
     return path
+
+
+def _mixed_int8(converter, calibration):
+    """Converts with the layers that int8 harms most kept in float."""
+    import pandas as pd
+    import tensorflow as tf
+
+    sample = calibration[:DEBUG_IMAGES]
+
+    def debug_dataset():
+        for image in sample:
+            yield [image[None].astype("float32")]
+
+    debugger = tf.lite.experimental.QuantizationDebugger(
+        converter=converter, debug_dataset=debug_dataset)
+    debugger.run()
+    dump = io.StringIO()
+    debugger.layer_statistics_dump(dump)
+    dump.seek(0)
+    stats = pd.read_csv(dump)
+    error = np.sqrt(stats["mean_squared_error"]) / stats["scale"]
+    names = stats["tensor_name"].astype(str)
+    in_trunk = names.str.contains("trunk") | names.str.contains("_stages")
+    denied = names[(error > MIXED_ERROR_BAR) | ~in_trunk].tolist()
+    options = tf.lite.experimental.QuantizationDebugOptions(
+        denylisted_nodes=denied)
+    debugger = tf.lite.experimental.QuantizationDebugger(
+        converter=converter, debug_dataset=debug_dataset,
+        debug_options=options)
+    return debugger.get_nondebug_quantized_model()

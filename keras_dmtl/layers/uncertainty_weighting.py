@@ -3,12 +3,14 @@
 import keras
 from keras import ops
 
-LEARNED = "learned"
-FIXED = "fixed"
+from keras_dmtl.layers.loss_weighting import LossWeighting
+from keras_dmtl.layers.loss_weighting import annotated
+
+FIRST_LOSS = "first_loss"
 
 
 @keras.saving.register_keras_serializable(package="keras_dmtl")
-class UncertaintyWeighting(keras.layers.Layer):
+class UncertaintyWeighting(LossWeighting):
     """Combines task losses weighted by learned uncertainty (Kendall et al.).
 
     For each task t the layer learns s_t = log sigma_t^2 and returns
@@ -29,26 +31,28 @@ class UncertaintyWeighting(keras.layers.Layer):
     is below zero for L_t < 1 / (2e) ~ 0.18. Compare runs by the task losses
     and metrics, not by the total.
 
-    In `"fixed"` mode the layer learns nothing and returns sum_t w_t L_t with
-    the given weights: the manual-weight baseline.
+    Starting every s_t at 0 gives every task weight 1 at first, however
+    large its loss: an ordinal age loss near 30 then dominates the shared
+    trunk until its s_t has climbed to log(60), which SGD at 1e-3 takes
+    many epochs to do. `initial_log_variance="first_loss"` starts each s_t
+    at the optimum for the task's loss on the first training batch that
+    annotates it instead.
 
     Args:
         task_names: list of str, one name per task, in the order the losses
-            are passed.
-        mode: `"learned"` (default) or `"fixed"`.
-        fixed_weights: list of float, one weight per task; required in fixed
-            mode, not allowed in learned mode.
+            are passed (None: `DMTLModel` gives its tasks').
         log_variance_bounds: optional `(min, max)` bounds on each s_t. A task
             whose loss reaches zero drives its s_t to minus infinity and its
             weight to infinity; a lower bound such as -6 prevents that
             collapse. Defaults to None (unbounded), as in the paper.
-        initial_log_variance: float, the starting s_t. Defaults to 0
-            (sigma = 1, equal weights).
+        initial_log_variance: float, the starting s_t (default 0: sigma = 1,
+            equal weights), or `"first_loss"`.
         **kwargs: base layer arguments.
 
     Call arguments:
-        inputs: the task losses: a list or tuple of scalars, or a tensor
-            whose last axis has one entry per task.
+        inputs: the task losses (see `LossWeighting`).
+        training: bool; `"first_loss"` starts the log-variances on the
+            first training call.
 
     Returns:
         The weighted total, a scalar (or the input's leading shape).
@@ -62,37 +66,16 @@ class UncertaintyWeighting(keras.layers.Layer):
     ```
     """
 
+    model_arguments = {"log_variance_bounds": "log_variance_bounds"}
+
     def __init__(
         self,
-        task_names,
-        mode=LEARNED,
-        fixed_weights=None,
+        task_names=None,
         log_variance_bounds=None,
         initial_log_variance=0.0,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        task_names = [str(n) for n in task_names]
-        if not task_names:
-            raise ValueError("UncertaintyWeighting needs at least one task.")
-        if mode not in (LEARNED, FIXED):
-            raise ValueError(
-                f"mode must be '{LEARNED}' or '{FIXED}', got {mode!r}."
-            )
-        if mode == FIXED:
-            if fixed_weights is None or len(fixed_weights) != len(task_names):
-                raise ValueError(
-                    f"Fixed mode needs one weight per task ({task_names}), "
-                    f"got fixed_weights={fixed_weights!r}."
-                )
-            fixed_weights = [float(w) for w in fixed_weights]
-            if min(fixed_weights) < 0 or sum(fixed_weights) <= 0:
-                raise ValueError(
-                    "fixed_weights must be non-negative with a positive sum, "
-                    f"got {fixed_weights}."
-                )
-        elif fixed_weights is not None:
-            raise ValueError("fixed_weights is only used in fixed mode.")
+        super().__init__(task_names, **kwargs)
         if log_variance_bounds is not None:
             low, high = (float(b) for b in log_variance_bounds)
             if not low < high:
@@ -101,62 +84,73 @@ class UncertaintyWeighting(keras.layers.Layer):
                     f"got {log_variance_bounds!r}."
                 )
             log_variance_bounds = (low, high)
-        self.task_names = task_names
-        self.mode = mode
-        self.fixed_weights = fixed_weights
+        if initial_log_variance != FIRST_LOSS:
+            try:
+                initial_log_variance = float(initial_log_variance)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "initial_log_variance must be a number or "
+                    f"'{FIRST_LOSS}', got {initial_log_variance!r}.") from None
         self.log_variance_bounds = log_variance_bounds
-        self.initial_log_variance = float(initial_log_variance)
+        self.initial_log_variance = initial_log_variance
 
     def build(self, input_shape=None):
         constraint = None
         if self.log_variance_bounds is not None:
             constraint = _Clip(*self.log_variance_bounds)
+        start = self.initial_log_variance
         self.log_variance = self.add_weight(
             name="log_variance",
-            shape=(len(self.task_names),),
-            initializer=keras.initializers.Constant(self.initial_log_variance),
+            shape=(self.num_tasks,),
+            initializer=keras.initializers.Constant(
+                0.0 if start == FIRST_LOSS else start),
             constraint=constraint,
-            trainable=self.mode == LEARNED,
+            aggregation="mean",
         )
+        if start == FIRST_LOSS:
+            # 1 for each task whose log-variance has been started.
+            self.started = self.add_weight(
+                name="started", shape=(self.num_tasks,),
+                initializer="zeros", trainable=False, aggregation="mean")
 
-    def _stack(self, inputs):
-        if isinstance(inputs, dict):
-            inputs = [inputs[name] for name in self.task_names]
-        if isinstance(inputs, (list, tuple)):
-            inputs = ops.stack([ops.convert_to_tensor(x) for x in inputs], -1)
-        return ops.cast(inputs, self.compute_dtype)
-
-    def call(self, inputs):
-        losses = self._stack(inputs)
-        if self.mode == FIXED:
-            weights = ops.convert_to_tensor(self.fixed_weights, losses.dtype)
-            return ops.sum(losses * weights, axis=-1)
+    def combine(self, losses, training):
+        if training and self.initial_log_variance == FIRST_LOSS:
+            self._start_from(losses)
         s = ops.cast(self.log_variance, losses.dtype)
-        return ops.sum(ops.exp(-s) * losses + 0.5 * s, axis=-1)
+        return ops.sum(self.weighted(losses, s), axis=-1)
+
+    def weighted(self, losses, s):
+        """Each task's term of the total, for log-variances `s`."""
+        return ops.exp(-s) * losses + 0.5 * s
+
+    def optimum(self, losses):
+        """The s_t that minimises a task's term for a fixed loss L_t."""
+        return ops.log(2.0 * losses)
+
+    def _start_from(self, losses):
+        losses = ops.stop_gradient(losses)
+        if len(losses.shape) > 1:
+            losses = ops.mean(ops.reshape(losses, (-1, self.num_tasks)), 0)
+        fresh = (1.0 - ops.cast(self.started, losses.dtype)) * annotated(
+            losses)
+        start = self.optimum(ops.maximum(losses, 1e-12))
+        if self.log_variance_bounds is not None:
+            start = ops.clip(start, *self.log_variance_bounds)
+        current = ops.cast(self.log_variance, losses.dtype)
+        self.log_variance.assign(ops.cast(
+            fresh * start + (1.0 - fresh) * current, self.log_variance.dtype))
+        self.started.assign(ops.maximum(
+            ops.cast(self.started, losses.dtype), fresh))
 
     def task_weights(self):
-        """The normalised weights beta_i; they sum to 1."""
-        if self.mode == FIXED:
-            weights = ops.convert_to_tensor(self.fixed_weights, "float32")
-            return weights / ops.sum(weights)
-        if len(self.task_names) == 1:
+        if self.num_tasks == 1:
             return ops.ones((1,), "float32")
         return ops.softmax(-ops.convert_to_tensor(self.log_variance), axis=-1)
-
-    def compute_output_shape(self, input_shape):
-        if isinstance(input_shape, (list, tuple)) and (
-            not input_shape or isinstance(input_shape[0], (list, tuple))
-        ):
-            return ()
-        return tuple(input_shape[:-1])
 
     def get_config(self):
         config = super().get_config()
         config.update(
             {
-                "task_names": list(self.task_names),
-                "mode": self.mode,
-                "fixed_weights": self.fixed_weights,
                 "log_variance_bounds": self.log_variance_bounds,
                 "initial_log_variance": self.initial_log_variance,
             }

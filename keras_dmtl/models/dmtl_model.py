@@ -5,8 +5,7 @@ import numpy as np
 from keras import ops
 
 from keras_dmtl.coupling.coupling import bind_couplings
-from keras_dmtl.layers.uncertainty_weighting import LEARNED
-from keras_dmtl.layers.uncertainty_weighting import UncertaintyWeighting
+from keras_dmtl.layers.loss_weightings import make_loss_weighting
 from keras_dmtl.losses.replicas import divides_by_replicas
 from keras_dmtl.losses.replicas import replica_count
 from keras_dmtl.losses.replicas import replica_shares
@@ -27,9 +26,10 @@ class DMTLModel(keras.Model):
     The model follows DMTL (Yuan et al. 2024): a convolutional trunk whose
     low-level stages are shared by all tasks, upper stages duplicated per
     category of tasks (ordinal, nominal) or per task, and one head per task
-    from the task's specification. Its losses are combined by an
-    `UncertaintyWeighting` layer whose log-variances are trained by the same
-    optimizer (and kept out of weight decay), so `model.fit` needs nothing
+    from the task's specification. Its losses are combined by a loss
+    weighting, by default an `UncertaintyWeighting` layer whose
+    log-variances are trained by the same optimizer (and kept out of weight
+    decay), so `model.fit` needs nothing
     but a dataset of `(images, {task_name: label})`. A missing label (-1,
     or NaN for a regression task) leaves that example out of that task's
     loss and metrics.
@@ -69,8 +69,16 @@ class DMTLModel(keras.Model):
             DMTL) or `"task"` (one branch per task). Used when stages are
             not all shared.
         dropout: float, dropout rate before every head. Defaults to 0.2.
-        loss_weighting: `"learned"` (default: uncertainty weighting) or
-            `"fixed"` (the manual-weight baseline, with `task_weights`).
+        loss_weighting: how the task losses are weighed: a name in
+            `keras_dmtl.layers.LOSS_WEIGHTINGS` or a
+            `keras_dmtl.layers.LossWeighting` layer. `"learned"` (default:
+            Kendall's uncertainty weighting, as in DMTL),
+            `"learned_first_loss"` (the same, each log-variance started at
+            the optimum for the task's first loss), `"bounded"` and
+            `"bounded_first_loss"` (Liebel and Koerner's log(1 + sigma^2)
+            regulariser), `"dwa"` (dynamic weight averaging), `"random"`
+            (random loss weighting) or `"fixed"` (the manual-weight
+            baseline, with `task_weights`).
         task_weights: list of float for fixed weighting: one per task,
             then one per coupling.
         log_variance_bounds: optional `(min, max)` bounds on every
@@ -120,7 +128,7 @@ class DMTLModel(keras.Model):
         shared_stages=None,
         branch_by="category",
         dropout=0.2,
-        loss_weighting=LEARNED,
+        loss_weighting="learned",
         task_weights=None,
         log_variance_bounds=None,
         coupling=None,
@@ -188,21 +196,22 @@ class DMTLModel(keras.Model):
         self.shared_stages = int(shared_stages)
         self.branch_by = branch_by
         self.dropout = dropout
-        self.loss_weighting = loss_weighting
+        # A layer (or its config) is kept as the config of the layer the
+        # model uses (below), so that only `weighting` holds the layer.
+        self.loss_weighting = (loss_weighting
+                               if isinstance(loss_weighting, str) else None)
         self.task_weights = task_weights
         self.log_variance_bounds = log_variance_bounds
         self.coupling = couplings or None
 
         # === Loss weighting and per-task logs ===
         coupling_names = [c.name for c in couplings]
-        self.weighting = UncertaintyWeighting(
-            names + coupling_names,
-            mode=loss_weighting,
-            fixed_weights=task_weights,
-            log_variance_bounds=log_variance_bounds,
-            name="uncertainty_weighting",
-        )
-        self.weighting.build()
+        self.weighting = make_loss_weighting(
+            loss_weighting, names + coupling_names, task_weights,
+            log_variance_bounds)
+        if self.loss_weighting is None:
+            self.loss_weighting = keras.saving.serialize_keras_object(
+                self.weighting)
         self.task_loss_trackers = [
             keras.metrics.Mean(name=f"{name}_loss") for name in names
         ]
@@ -264,9 +273,10 @@ class DMTLModel(keras.Model):
                 ]
             }
         super().compile(optimizer=optimizer, loss=None, metrics=metrics, **kwargs)
-        if getattr(self.optimizer, "weight_decay", None):
+        if getattr(self.optimizer, "weight_decay", None) and (
+                self.weighting.trainable_variables):
             self.optimizer.exclude_from_weight_decay(
-                var_list=[self.weighting.log_variance]
+                var_list=self.weighting.trainable_variables
             )
 
     def get_compile_config(self):
@@ -331,7 +341,7 @@ class DMTLModel(keras.Model):
             value = coupling(y, y_pred)
             tracker.update_state(value)
             losses.append(value)
-        total = self.weighting(losses)
+        total = self.weighting(losses, training=training)
         betas = self.weighting.task_weights()
         for index, tracker in enumerate(self.task_weight_trackers):
             tracker.update_state(betas[index])
@@ -340,6 +350,17 @@ class DMTLModel(keras.Model):
         if replicas > 1:
             total = total / ops.cast(replicas, total.dtype)
         return total
+
+    def fit(self, *args, callbacks=None, **kwargs):
+        """`keras.Model.fit`, closing each epoch for the loss weighting.
+
+        Weightings that look at whole epochs (`DynamicWeightAverage`) are
+        told when one ends, before any of `callbacks` runs, so a backup
+        taken at the end of an epoch holds the weighting's state for the
+        next.
+        """
+        callbacks = [_EndEpoch(self.weighting), *(callbacks or [])]
+        return super().fit(*args, callbacks=callbacks, **kwargs)
 
     def train_step(self, *args, **kwargs):
         return self._for_all_workers(super().train_step(*args, **kwargs))
@@ -482,6 +503,17 @@ class DMTLModel(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+class _EndEpoch(keras.callbacks.Callback):
+    """Calls the loss weighting's `end_epoch` after every training epoch."""
+
+    def __init__(self, weighting):
+        super().__init__()
+        self.weighting = weighting
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weighting.end_epoch()
 
 
 def _multi_worker(strategy):

@@ -82,7 +82,8 @@ class AdienceRecipe(Recipe):
             print(test.summary())
             keras.utils.set_random_seed(args.seed + k)
             names = train.task_names
-            model = self.build_model(args, strategy, train.tasks)
+            model = self.build_model(args, strategy, train.tasks,
+                                     -(-len(train) // args.batch_size))
             run.fit(
                 model,
                 face_dataset(train, names, args.image_size, args.batch_size,

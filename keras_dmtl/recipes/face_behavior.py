@@ -106,7 +106,7 @@ class FaceBehaviorRecipe(Recipe):
             // args.batch_size
 
         # One model for every task.
-        model = self.build_model(args, strategy, tasks)
+        model = self.build_model(args, strategy, tasks, steps)
         run.fit(model, train_data, steps_per_epoch=steps, epochs=args.epochs)
         calibrate_on(model, calibration, args.image_size, args.batch_size)
 

@@ -198,7 +198,7 @@ def _train_and_score(recipe, args, strategy, datasets, calibration, tasks,
                          seed=seed)
     steps = max(1, sum(len(train) for train, _ in own.values())
                 // args.batch_size)
-    model = recipe.build_model(args, strategy, tasks,
+    model = recipe.build_model(args, strategy, tasks, steps,
                                coupling=coupling or None)
     model.fit(data, steps_per_epoch=steps, epochs=args.epochs,
               verbose=fit_verbose())

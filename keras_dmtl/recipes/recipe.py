@@ -131,8 +131,8 @@ class Recipe:
         per_replica_batch_size(args.batch_size, strategy)
         return strategy
 
-    def build_model(self, args, strategy, tasks, learning_rate=None,
-                    **kwargs):
+    def build_model(self, args, strategy, tasks, steps_per_epoch,
+                    learning_rate=None, **kwargs):
         """A `DMTLModel` of `tasks` with the arguments' backbone, compiled
         with their optimizer, both inside `strategy.scope()`.
 
@@ -140,6 +140,8 @@ class Recipe:
             args: the parsed arguments.
             strategy: the run's `tf.distribute.Strategy`.
             tasks: the model's tasks.
+            steps_per_epoch: int, the training steps of one epoch, for
+                `--schedule cosine` (which decays over all epochs' steps).
             learning_rate: float, instead of `--learning-rate`.
             **kwargs: more `DMTLModel` arguments (`coupling`,
                 `shared_stages`, `loss_weighting`, ...).
@@ -147,13 +149,18 @@ class Recipe:
         from keras_dmtl.models import DMTLModel
         from keras_dmtl.training.optimizers import make_optimizer
 
+        kwargs.setdefault("loss_weighting",
+                          getattr(args, "loss_weighting", "learned"))
         with strategy.scope():
             model = DMTLModel(tasks, backbone=args.backbone,
                               weights=args.weights,
                               image_size=args.image_size, **kwargs)
+            decay_steps = None
+            if getattr(args, "schedule", "constant") == "cosine":
+                decay_steps = max(1, int(steps_per_epoch)) * args.epochs
             model.compile(optimizer=make_optimizer(
                 args.optimizer, learning_rate or args.learning_rate,
-                args.momentum, args.weight_decay))
+                args.momentum, args.weight_decay, decay_steps))
         return model
 
     def open_run(self, args, strategy):

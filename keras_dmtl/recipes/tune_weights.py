@@ -3,6 +3,7 @@
 import os
 
 from keras_dmtl.recipes.recipe import Recipe
+from keras_dmtl.training.arguments import LEARNED_WEIGHTINGS
 
 TUNERS = ("random", "bayesian", "hyperband")
 """KerasTuner's search algorithms the recipe offers."""
@@ -20,8 +21,12 @@ class TuneWeightsRecipe(Recipe):
        mean over tasks of how far each went from chance towards perfect
        (`keras_dmtl.tuning.combined_score`). `--objective` picks another.
     2. Under the same epoch budget and data it then trains (a) the best
-       manual weights, (b) uncertainty weighting, (c) uncertainty weighting
-       with age as 117 plain classes, and (d) one single-task model per
+       manual weights, (b) uncertainty weighting and any other learned
+       weighting named in `--weightings` (`learned_first_loss`, `bounded`,
+       `bounded_first_loss`, `dwa`, `random`; see
+       `keras_dmtl.layers.LOSS_WEIGHTINGS`), (c) `--loss-weighting`
+       (uncertainty by default) with age as 117 plain classes, and (d)
+       one single-task model per
        task, each with `--seeds` seeds, and writes the comparison in the
        shape of the paper's Table IV (mean and standard deviation):
        `table_iv.csv`, `table_iv.md`.
@@ -66,8 +71,17 @@ class TuneWeightsRecipe(Recipe):
                                  "NAME:max|min")
         parser.add_argument("--tune-learning-rate", action="store_true")
         parser.add_argument("--seeds", type=int, default=3)
+        parser.add_argument("--weightings", default="learned",
+                            help="comma-separated learned weightings to "
+                                 "compare with the manual weights: "
+                                 + ", ".join(LEARNED_WEIGHTINGS)
+                                 + " (default: learned, the paper's)")
 
     def check_arguments(self, args):
+        unknown = sorted(set(weightings(args)) - set(LEARNED_WEIGHTINGS))
+        if unknown:
+            raise ValueError(f"--weightings: unknown {unknown}; choose from "
+                             f"{', '.join(LEARNED_WEIGHTINGS)}")
         if args.objective.rpartition(":")[2] not in ("max", "min"):
             raise ValueError(f"--objective takes NAME:max or NAME:min, got "
                              f"{args.objective!r}")
@@ -167,7 +181,8 @@ class TuneWeightsRecipe(Recipe):
         methods = {
             "manual_best": (tasks, {"loss_weighting": "fixed",
                                     "task_weights": best_weights}),
-            "uncertainty": (tasks, {}),
+            **{_ROWS.get(name, name): (tasks, {"loss_weighting": name})
+               for name in weightings(args)},
             "uncertainty_age_as_classes": (age_as_classes, {}),
             **{f"single_{t.name}": ([t], {}) for t in tasks},
         }
@@ -184,8 +199,10 @@ class TuneWeightsRecipe(Recipe):
                 print(f"Training {method}, seed {seed}")
                 keras.utils.set_random_seed(seed)
                 own = [t.name for t in method_tasks]
-                model = self.build_model(args, strategy, method_tasks,
-                                         learning_rate, **kwargs)
+                model = self.build_model(
+                    args, strategy, method_tasks,
+                    -(-len(train) // args.batch_size), learning_rate,
+                    **kwargs)
                 model.fit(face_dataset(train, own, args.image_size,
                                        args.batch_size, shuffle=True,
                                        augment=bool(args.data), seed=seed),
@@ -223,3 +240,13 @@ class TuneWeightsRecipe(Recipe):
         print(table.to_markdown(index=False))
         print(f"Saved table_iv.csv and table_iv.md in {args.out}")
         return args.out
+
+
+# Table IV's name for each weighting's row; the others go by their own.
+_ROWS = {"learned": "uncertainty"}
+
+
+def weightings(args):
+    """The learned weightings `--weightings` names, in order."""
+    return [name.strip() for name in args.weightings.split(",")
+            if name.strip()]

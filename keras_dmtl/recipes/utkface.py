@@ -62,6 +62,10 @@ class UTKFaceRecipe(Recipe):
                                  "changes (real data only; synthetic faces "
                                  "vary already)")
         parser.add_argument("--synthetic-size", type=int, default=3000)
+        parser.add_argument("--rank-consistent", action="store_true",
+                            help="age head with one weight vector shared by "
+                                 "its 116 thresholds (CORAL) instead of "
+                                 "independent classifiers (the paper's)")
 
     def run(self, args):
         from keras_dmtl.progress import predict_verbose
@@ -84,7 +88,8 @@ class UTKFaceRecipe(Recipe):
         # the number of "age > k" classifiers that say yes. Gender and race
         # are nominal.
         tasks = [
-            keras_dmtl.OrdinalTask("age", ranks=range(0, 117)),
+            keras_dmtl.OrdinalTask("age", ranks=range(0, 117),
+                                   rank_consistent=args.rank_consistent),
             keras_dmtl.NominalTask("gender", GENDERS),
             keras_dmtl.NominalTask("race", RACES),
         ]
@@ -123,6 +128,7 @@ class UTKFaceRecipe(Recipe):
         # weighting of the three losses, whose log-variances the optimizer
         # trains too, exempt from its weight decay.
         model = self.build_model(args, strategy, tasks,
+                                 -(-len(train) // args.batch_size),
                                  shared_stages=args.shared_stages)
 
         # Training: `history.csv` gets one row per epoch with every task's

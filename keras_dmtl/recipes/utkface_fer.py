@@ -81,6 +81,9 @@ class UTKFaceFERRecipe(Recipe):
         for part in (utk, fer_train, fer_test):
             print(part.summary())
         run.check_split([utk_test, fer_test])  # a resumed run: the same
+        if args.utkface:  # for `keras-dmtl evaluate MODEL --data ...csv`
+            run.write_examples("test_utkface.csv", utk_test)
+            run.write_examples("test_fer2013.csv", fer_test)
 
         tasks = [task for task in utk.tasks if task.name != "age_group"]
         tasks += fer_train.tasks
@@ -92,7 +95,7 @@ class UTKFaceFERRecipe(Recipe):
         steps = (len(utk_train) + len(fer_train)) // args.batch_size
 
         # One model for all four tasks.
-        model = self.build_model(args, strategy, tasks)
+        model = self.build_model(args, strategy, tasks, steps)
         run.fit(model, train_data, steps_per_epoch=steps, epochs=args.epochs)
 
         # Each task on its own dataset's test faces.

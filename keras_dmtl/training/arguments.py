@@ -1,6 +1,10 @@
 """The command-line arguments every training recipe shares."""
 
+from keras_dmtl.layers.loss_weightings import LOSS_WEIGHTINGS
 from keras_dmtl.models.backbones import BACKBONES
+
+LEARNED_WEIGHTINGS = [name for name in LOSS_WEIGHTINGS if name != "fixed"]
+"""The weightings a recipe can use without hand-chosen weights."""
 
 
 def add_training_arguments(parser, out):
@@ -8,7 +12,7 @@ def add_training_arguments(parser, out):
 
     `--backbone` (EfficientNetB0), `--weights`, `--image-size` (224),
     `--epochs` (80), `--batch-size` (32), `--optimizer` (SGD),
-    `--learning-rate` (1e-3), `--momentum` (0.9), `--weight-decay` (5e-4),
+    `--learning-rate` (1e-3), `--loss-weighting` (learned), `--schedule` (constant), `--momentum` (0.9), `--weight-decay` (5e-4),
     `--seed`, `--out`, `--overwrite`, `--strategy` (how to spread training
     over devices and machines) and `--quiet` (no progress bars).
 
@@ -26,6 +30,16 @@ def add_training_arguments(parser, out):
                         help="sgd (the paper's) or adam (AdamW: faster from "
                              "random weights)")
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--loss-weighting", default="learned",
+                        choices=LEARNED_WEIGHTINGS,
+                        help="how the task losses are weighed: learned "
+                             "uncertainty (the paper's), started from the "
+                             "first losses, bounded (Liebel and Koerner), "
+                             "dynamic weight averaging or random weights")
+    parser.add_argument("--schedule", default="constant",
+                        choices=["constant", "cosine"],
+                        help="learning rate: constant (the paper's) or a "
+                             "cosine decay to zero over all epochs")
     parser.add_argument("--momentum", type=float, default=0.9)
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--seed", type=int, default=0)

@@ -9,6 +9,7 @@ IMAGE_SIZE = 32
 CHECK_IMAGES = 48
 EXPORTS = [("savedmodel", "fp32"), ("tflite", "fp32"), ("tflite", "fp16"),
            ("tflite", "dynamic_int8"), ("tflite", "int8"),
+           ("tflite", "int8_mixed"), ("tflite", "int16x8"),
            ("tensorrt", "int8")]
 
 
@@ -109,7 +110,7 @@ def exports(model_file, face_folder, tmp_path_factory):
             result = export_model(
                 model_file, export_format, out, precision, data=face_folder,
                 parity_images=CHECK_IMAGES, calibration_images=CHECK_IMAGES,
-                min_agreement=0.0 if precision.endswith("int8") else None)
+                min_agreement=0.0 if "int" in precision else None)
             results[f"{export_format}/{precision}"] = result._asdict()
         return {"out": out, "results": results}
 

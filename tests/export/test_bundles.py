@@ -55,6 +55,11 @@ def test_mobile_bundle_writes_checked_tflite_models(model_file, face_folder,
     else:
         assert (out / "model_int8.tflite.parity.json").is_file()
     assert (out / "model_info.json").is_file()
+    # The fastest file that passed is also the app's model.tflite.
+    fastest = next(line for line in stdout.splitlines()
+                   if line.startswith("Fastest that passes: "))
+    name = fastest.split()[3]
+    assert (out / "model.tflite").read_bytes() == (out / name).read_bytes()
 
 
 @pytest.mark.slow  # 20 s; the TensorRT bundle is tested in test_trtexec.py

@@ -24,6 +24,27 @@ def test_each_precision_stores_what_it_says(exports):
     assert "int8" in types["int8"]
 
 
+def test_mixed_int8_keeps_the_heads_in_float_and_the_trunk_in_int8(exports):
+    from ai_edge_litert.interpreter import Interpreter
+
+    out, _ = exports
+    details = Interpreter(model_path=os.path.join(
+        out, "model_int8_mixed.tflite")).get_tensor_details()
+    kinds = {}
+    for d in details:
+        where = ("head" if "_head" in d["name"] else
+                 "trunk" if "trunk" in d["name"] else None)
+        if where:
+            kinds.setdefault(where, set()).add(np.dtype(d["dtype"]).name)
+    assert "int8" in kinds["trunk"]
+    assert "float32" in kinds["head"] and "int8" not in kinds["head"]
+
+
+def test_16x8_model_has_16_bit_activations(exports):
+    out, _ = exports
+    assert "int16" in _tensor_types(os.path.join(out, "model_int16x8.tflite"))
+
+
 def test_full_integer_model_counts_ordinal_ranks_exactly(exports):
     from ai_edge_litert.interpreter import Interpreter
 

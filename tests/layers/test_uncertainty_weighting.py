@@ -63,15 +63,6 @@ def test_total_goes_negative_for_small_losses():
     assert float(layer(np.array([0.05], "float32"))) < 0
 
 
-def test_fixed_mode_is_a_weighted_sum_and_learns_nothing():
-    layer = UncertaintyWeighting(["a", "b"], mode="fixed",
-                                 fixed_weights=[0.25, 0.75])
-    layer.build()
-    assert float(layer(np.array([2.0, 4.0], "float32"))) == pytest.approx(0.5 + 3.0)
-    assert layer.trainable_weights == []
-    np.testing.assert_allclose(np.asarray(layer.task_weights()), [0.25, 0.75])
-
-
 def test_bounds_stop_collapse_when_a_loss_reaches_zero():
     layer = UncertaintyWeighting(["a"], log_variance_bounds=(-2.0, 5.0))
     inputs = keras.Input((1,))
@@ -86,14 +77,56 @@ def test_bounds_stop_collapse_when_a_loss_reaches_zero():
     "kwargs, message",
     [
         ({"task_names": []}, "at least one task"),
-        ({"task_names": ["a"], "mode": "other"}, "mode must be"),
-        ({"task_names": ["a", "b"], "mode": "fixed"}, "one weight per task"),
-        ({"task_names": ["a"], "fixed_weights": [1.0]}, "only used in fixed"),
         ({"task_names": ["a"], "log_variance_bounds": (1, 0)}, "min < max"),
-        ({"task_names": ["a"], "mode": "fixed", "fixed_weights": [-1.0]},
-         "non-negative"),
+        ({"task_names": ["a"], "initial_log_variance": "last"},
+         "number or 'first_loss'"),
     ],
 )
 def test_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         UncertaintyWeighting(**kwargs)
+
+
+def test_first_loss_starts_each_log_variance_at_its_optimum():
+    layer = UncertaintyWeighting(["a", "b", "c"],
+                                 initial_log_variance="first_loss")
+    layer.build()
+    # Evaluation leaves the log-variances alone.
+    layer(np.array([30.0, 0.7, 0.0], "float32"), training=False)
+    np.testing.assert_allclose(np.asarray(layer.log_variance), [0, 0, 0])
+    # The first training call starts "a" and "b" at log(2 L); "c" has no
+    # annotated face (loss 0) and waits for its first loss.
+    total = float(layer(np.array([30.0, 0.7, 0.0], "float32"),
+                        training=True))
+    np.testing.assert_allclose(np.asarray(layer.log_variance),
+                               [math.log(60.0), math.log(1.4), 0.0],
+                               rtol=1e-6)
+    # At the optimum each started task contributes (1 + log(2 L)) / 2.
+    assert total == pytest.approx(
+        (1 + math.log(60.0)) / 2 + (1 + math.log(1.4)) / 2, rel=1e-5)
+    layer.log_variance.assign([1.0, 2.0, 0.0])
+    layer(np.array([5.0, 5.0, 0.25], "float32"), training=True)
+    # Started tasks keep what the optimizer made of them.
+    np.testing.assert_allclose(np.asarray(layer.log_variance),
+                               [1.0, 2.0, math.log(0.5)], rtol=1e-6)
+
+
+def test_first_loss_start_respects_the_bounds():
+    layer = UncertaintyWeighting(["a"], log_variance_bounds=(-1.0, 2.0),
+                                 initial_log_variance="first_loss")
+    layer.build()
+    layer(np.array([30.0], "float32"), training=True)
+    np.testing.assert_allclose(np.asarray(layer.log_variance), [2.0])
+
+
+def test_first_loss_start_inside_a_compiled_training_step():
+    layer = UncertaintyWeighting(["a", "b"], initial_log_variance="first_loss")
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, layer(inputs))
+    # The output is the total: minimise it, with a learning rate of zero so
+    # that only the start moves the log-variances.
+    model.compile(keras.optimizers.SGD(0.0), loss=lambda y, p: p)
+    model.fit(np.array([[3.0, 0.5]], "float32"), np.zeros((1,)), epochs=2,
+              verbose=0)
+    np.testing.assert_allclose(np.asarray(layer.log_variance),
+                               [math.log(6.0), 0.0], rtol=1e-6)

@@ -84,6 +84,26 @@ def test_required_and_clashing_arguments_are_checked_the_same_way():
         get_recipe("face_behavior").options(shares="0.5,0.5")
     with pytest.raises(SystemExit):  # argparse's usage error, exit 2
         get_recipe("utkface_fer").parse(["--utkface", "somewhere"])
+    with pytest.raises(ValueError, match=r"--weightings: unknown \['kendall'"):
+        get_recipe("tune_weights").options(weightings="learned,kendall")
+
+
+def test_build_model_takes_the_weighting_and_the_schedule():
+    from keras_dmtl.data import synthetic_tasks
+    from keras_dmtl.layers import DynamicWeightAverage
+
+    recipe = UTKFaceRecipe()
+    args = recipe.options(backbone="mobilenet_v2_0.35", image_size=32,
+                          epochs=4, optimizer="adam", loss_weighting="dwa",
+                          schedule="cosine")
+    model = recipe.build_model(args, recipe.strategy(args),
+                               synthetic_tasks(), steps_per_epoch=10)
+    assert isinstance(model.weighting, DynamicWeightAverage)
+    schedule = model.optimizer.learning_rate
+    assert float(model.optimizer._learning_rate(0)) == pytest.approx(1e-3)
+    assert model.optimizer._learning_rate.decay_steps == 40
+    assert float(model.optimizer._learning_rate(40)) == pytest.approx(0.0)
+    assert float(schedule) == pytest.approx(1e-3)
 
 
 def test_train_in_python_writes_the_run_folder_and_keeps_it(tmp_path):

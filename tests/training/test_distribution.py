@@ -126,7 +126,7 @@ def test_two_workers_train_as_one_process_on_the_global_batches(
     difference = norm(a - b for a, b in zip(final0, final_alone))
     assert change > 1.0
     assert difference <= RELATIVE_TOLERANCE * change, difference / change
-    log_variance = names.index("uncertainty_weighting/log_variance")
+    log_variance = names.index("loss_weighting/log_variance")
     assert np.abs(final_alone[log_variance]).max() > 0.1
     np.testing.assert_allclose(final0[log_variance], final_alone[log_variance],
                                rtol=0, atol=LOG_VARIANCE_TOLERANCE)
