@@ -22,9 +22,7 @@ errors, float heads and decoding) and `int16x8` (16-bit activations).
 
 import argparse
 import os
-import statistics
 import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -62,19 +60,6 @@ calibration, _ = sample_images(data, model.image_size, args.images,
 print(f"parity and calibration faces from {source}")
 
 
-def batch_one_latency(runtime):
-    """Median milliseconds for one face."""
-    for image in parity[:3]:
-        runtime.run_batch(image[None])
-    times = []
-    for index in range(args.repeats):
-        image = parity[index % len(parity)][None]
-        start = time.perf_counter()
-        runtime.run_batch(image)
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
-
-
 rows = []
 for decoding in args.decodings:
     for task in model.tasks:
@@ -93,7 +78,8 @@ for decoding in args.decodings:
         runtime = load_artifact(path, num_threads=args.threads)
         report = parity_report(model.tasks, reference,
                                runtime.predict(parity), precision)
-        milliseconds = batch_one_latency(runtime)
+        milliseconds = 1000 * runtime.median_seconds(parity[:1],
+                                                     args.repeats)
         if precision == "fp32":
             fp32_ms = milliseconds
         row = {"decoding": decoding, "precision": precision,

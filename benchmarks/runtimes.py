@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -95,18 +94,6 @@ def _leaf_layers(model):
             yield layer
 
 
-def time_runtime(runtime, images, repeats):
-    """Median seconds per call of `runtime.run_batch(images)`."""
-    for _ in range(2):
-        runtime.run_batch(images)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        runtime.run_batch(images)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 peak = matmul_gflops()
 print(f"float32 matmul peak: {peak:.1f} GFLOP/s")
 tasks = synthetic_tasks(("age", "gender", "race"))
@@ -139,7 +126,7 @@ for backbone in args.backbones:
                "gflops_per_image": flops / 1e9}
         for batch, images in batches.items():
             repeats = args.repeats if batch == 1 else max(args.repeats // 4, 3)
-            seconds = time_runtime(runtime, images, repeats)
+            seconds = runtime.median_seconds(images, repeats)
             row[f"images_per_s_batch{batch}"] = batch / seconds
         row["ceiling_images_per_s"] = peak * 1e9 / flops
         results.append(row)

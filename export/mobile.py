@@ -1,10 +1,12 @@
-"""Export a DMTL model for phones: TFLite in four precisions, each checked.
+"""Export a DMTL model for phones: TFLite in several precisions, each checked.
 
     python export/mobile.py runs/quickstart/model.keras --out runs/mobile
 
-writes `model_fp32.tflite`, `model_fp16.tflite`, `model_dynamic_int8.tflite`
-and `model_int8.tflite`, each beside its parity report, and
-`model_info.json`; a precision that misses its parity bar is left out.
+writes `model_fp32.tflite`, `model_fp16.tflite`, `model_dynamic_int8.tflite`,
+`model_int8.tflite` and `model_int8_mixed.tflite`, each beside its parity
+report, and `model_info.json`; a precision that misses its parity bar is
+left out, and the fastest that passes (one face at a time on this CPU) is
+also written as `model.tflite`.
 
 `keras-dmtl bundle mobile` writes the same folder, and so does
 `keras_dmtl.export.MobileBundle().build(MODEL, ...)` from Python. `--help` lists

@@ -228,7 +228,8 @@ def main(argv=None):
     bundle = commands.add_parser(
         "bundle", aliases=["export-bundle"],
         help="a folder for a kind of device: jetson (ONNX and TensorRT "
-             "build scripts) or mobile (TFLite in four precisions); "
+             "build scripts) or mobile (TFLite in several precisions, "
+             "the fastest that passes also as model.tflite); "
              "arguments after the kind go to it",
         description="Writes a device bundle. `keras-dmtl bundle KIND "
                     "--help` lists its options.")

@@ -2,8 +2,6 @@
 
 import os
 import shutil
-import statistics
-import time
 
 import numpy as np
 
@@ -106,10 +104,4 @@ def batch_one_milliseconds(path, runs=TIMED_RUNS):
     size = runtime.image_size
     image = np.random.default_rng(0).uniform(
         0, 255, (1, size, size, 3)).astype("float32")
-    runtime.run_batch(image)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        runtime.run_batch(image)
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+    return 1000 * runtime.median_seconds(image, runs)

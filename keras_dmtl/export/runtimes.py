@@ -1,6 +1,8 @@
 """Runs any keras-dmtl artifact: .keras, SavedModel, .tflite, .onnx, engine."""
 
 import os
+import statistics
+import time
 
 import numpy as np
 
@@ -63,6 +65,18 @@ class Runtime:
 
     def run_batch(self, images):
         raise NotImplementedError
+
+    def median_seconds(self, images, repeats=30, warmup=2):
+        """Median wall seconds of `run_batch(images)` over `repeats` calls,
+        after `warmup` untimed ones."""
+        for _ in range(warmup):
+            self.run_batch(images)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            self.run_batch(images)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
 
     def predict(self, images, batch_size=32, description=None):
         """Runs `images` (float `(n, size, size, 3)`, RGB 0..255) in batches.
