@@ -79,9 +79,7 @@ class DynamicWeightAverage(LossWeighting):
 
     def combine(self, losses, training):
         if training:
-            seen = ops.stop_gradient(losses)
-            if len(seen.shape) > 1:
-                seen = ops.mean(ops.reshape(seen, (-1, self.num_tasks)), 0)
+            seen = self.step_losses(losses)
             counted = annotated(seen)
             self.epoch_sums.assign_add(
                 ops.cast(seen * counted, self.epoch_sums.dtype))

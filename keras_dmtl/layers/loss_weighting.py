@@ -110,6 +110,14 @@ class LossWeighting(keras.layers.Layer):
             inputs = ops.stack([ops.convert_to_tensor(x) for x in inputs], -1)
         return ops.cast(inputs, self.compute_dtype)
 
+    def step_losses(self, losses):
+        """One loss per task for the step, averaged over any leading axes,
+        outside the gradient: what methods with state learn from."""
+        losses = ops.stop_gradient(losses)
+        if len(losses.shape) > 1:
+            losses = ops.mean(ops.reshape(losses, (-1, self.num_tasks)), 0)
+        return losses
+
     def call(self, inputs, training=False):
         return self.combine(self._stack(inputs), bool(training))
 

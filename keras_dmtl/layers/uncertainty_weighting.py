@@ -128,9 +128,7 @@ class UncertaintyWeighting(LossWeighting):
         return ops.log(2.0 * losses)
 
     def _start_from(self, losses):
-        losses = ops.stop_gradient(losses)
-        if len(losses.shape) > 1:
-            losses = ops.mean(ops.reshape(losses, (-1, self.num_tasks)), 0)
+        losses = self.step_losses(losses)
         fresh = (1.0 - ops.cast(self.started, losses.dtype)) * annotated(
             losses)
         start = self.optimum(ops.maximum(losses, 1e-12))

@@ -4,6 +4,7 @@ import json
 import os
 
 from keras_dmtl.recipes.recipe import Recipe
+from keras_dmtl.recipes.recipe import epoch_steps
 
 
 class AdienceRecipe(Recipe):
@@ -83,7 +84,8 @@ class AdienceRecipe(Recipe):
             keras.utils.set_random_seed(args.seed + k)
             names = train.task_names
             model = self.build_model(args, strategy, train.tasks,
-                                     -(-len(train) // args.batch_size))
+                                     epoch_steps(len(train),
+                                                 args.batch_size))
             run.fit(
                 model,
                 face_dataset(train, names, args.image_size, args.batch_size,

@@ -149,14 +149,13 @@ class Recipe:
         from keras_dmtl.models import DMTLModel
         from keras_dmtl.training.optimizers import make_optimizer
 
-        kwargs.setdefault("loss_weighting",
-                          getattr(args, "loss_weighting", "learned"))
+        kwargs.setdefault("loss_weighting", args.loss_weighting)
         with strategy.scope():
             model = DMTLModel(tasks, backbone=args.backbone,
                               weights=args.weights,
                               image_size=args.image_size, **kwargs)
             decay_steps = None
-            if getattr(args, "schedule", "constant") == "cosine":
+            if args.schedule == "cosine":
                 decay_steps = max(1, int(steps_per_epoch)) * args.epochs
             model.compile(optimizer=make_optimizer(
                 args.optimizer, learning_rate or args.learning_rate,
@@ -190,3 +189,9 @@ class Recipe:
         set_quiet(args.quiet)
         keras.utils.set_random_seed(args.seed)
         return self.run(args)
+
+
+def epoch_steps(count, batch_size):
+    """The steps of one epoch over `count` faces: the last batch may be
+    short."""
+    return -(-int(count) // int(batch_size))

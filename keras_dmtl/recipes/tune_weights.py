@@ -3,6 +3,7 @@
 import os
 
 from keras_dmtl.recipes.recipe import Recipe
+from keras_dmtl.recipes.recipe import epoch_steps
 from keras_dmtl.training.arguments import LEARNED_WEIGHTINGS
 
 TUNERS = ("random", "bayesian", "hyperband")
@@ -201,7 +202,7 @@ class TuneWeightsRecipe(Recipe):
                 own = [t.name for t in method_tasks]
                 model = self.build_model(
                     args, strategy, method_tasks,
-                    -(-len(train) // args.batch_size), learning_rate,
+                    epoch_steps(len(train), args.batch_size), learning_rate,
                     **kwargs)
                 model.fit(face_dataset(train, own, args.image_size,
                                        args.batch_size, shuffle=True,

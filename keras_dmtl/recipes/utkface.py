@@ -3,6 +3,7 @@
 import numpy as np
 
 from keras_dmtl.recipes.recipe import Recipe
+from keras_dmtl.recipes.recipe import epoch_steps
 
 
 class UTKFaceRecipe(Recipe):
@@ -128,7 +129,7 @@ class UTKFaceRecipe(Recipe):
         # weighting of the three losses, whose log-variances the optimizer
         # trains too, exempt from its weight decay.
         model = self.build_model(args, strategy, tasks,
-                                 -(-len(train) // args.batch_size),
+                                 epoch_steps(len(train), args.batch_size),
                                  shared_stages=args.shared_stages)
 
         # Training: `history.csv` gets one row per epoch with every task's
