@@ -193,14 +193,18 @@ def test_face_behavior_study_writes_one_row_per_configuration(tmp_path):
                         "--image-size", "32", "--epochs", "1", "--seeds", "1",
                         "--configs", "a,e", "--out", out)
     table = pd.read_csv(os.path.join(out, "study.csv"))
-    assert table["configuration"].tolist() == ["a_alone", "e_both", "chance"]
-    models = table[table["configuration"] != "chance"]
+    assert table["configuration"].tolist() == ["a_alone", "e_both", "chance",
+                                               "every unit on"]
+    models = table[~table["configuration"].isin(["chance", "every unit on"])]
     for column in ["age MAE", "gender acc", "FER expr F1", "CK+ AU mean F1",
                    "VA CCC"]:
         assert models[column].str.contains(" ± ").all(), column
     chance = table.set_index("configuration").loc["chance"]
     assert 0 < float(chance["gender acc"]) < 1
     assert float(chance["age MAE"]) > 0
+    # answering every unit "on" beats drawing units at their rate
+    prior = table.set_index("configuration").loc["every unit on"]
+    assert float(chance["CK+ AU mean F1"]) < float(prior["CK+ AU mean F1"]) <= 1
     assert "Saved study.csv and study.md" in stdout
     assert os.path.isfile(os.path.join(out, "run.json"))
     assert "nothing to do" in run_recipe(

@@ -85,7 +85,7 @@ class FaceBehaviorRecipe(Recipe):
         given = {name: getattr(args, name) for name in DATASETS}
         datasets = read_face_behavior_data(given, args.test_fraction,
                                            args.seed, args.synthetic_size,
-                                           args.image_size)
+                                           args.image_size, args.limit)
         for train, _ in datasets.values():
             print(train.summary())
         tasks = union_tasks(datasets)

@@ -29,6 +29,9 @@ def add_data_arguments(parser):
                              "and DiffusionFER (renormalised over those "
                              "given)")
     parser.add_argument("--test-fraction", type=float, default=0.2)
+    parser.add_argument("--limit", type=int,
+                        help="at most this many training faces per dataset, "
+                             "drawn at random (test faces are all kept)")
 
 
 def dataset_shares(args):
@@ -47,7 +50,7 @@ def dataset_shares(args):
 
 
 def read_face_behavior_data(folders, test_fraction=0.2, seed=0,
-                            synthetic_size=2000, image_size=64):
+                            synthetic_size=2000, image_size=64, limit=None):
     """Reads the datasets given and splits each into training and test.
 
     Args:
@@ -57,6 +60,8 @@ def read_face_behavior_data(folders, test_fraction=0.2, seed=0,
         seed: the split seed.
         synthetic_size: faces drawn when no folder is given.
         image_size: size of the synthetic faces.
+        limit: at most this many training faces per dataset (a seeded
+            random draw); the test faces are all kept.
 
     Returns:
         A dict from dataset name to `(train, test)` `FaceExamples`.
@@ -77,7 +82,7 @@ def read_face_behavior_data(folders, test_fraction=0.2, seed=0,
         for (name, names), rows in zip(SYNTHETIC_TASKS.items(), slices):
             part = faces.examples(names).subset(rows)
             datasets[name] = split_examples(part, test_fraction, seed)
-        return datasets
+        return _limit_training(datasets, limit, seed)
     readers = {"utkface": read_utkface, "ckplus": read_ckplus,
                "affect": read_diffusionfer_va}
     for name in DATASETS:
@@ -90,7 +95,22 @@ def read_face_behavior_data(folders, test_fraction=0.2, seed=0,
         else:
             datasets[name] = split_examples(readers[name](folder),
                                             test_fraction, seed)
-    return datasets
+    return _limit_training(datasets, limit, seed)
+
+
+def _limit_training(datasets, limit, seed):
+    """Keeps at most `limit` training faces of each dataset."""
+    if not limit:
+        return datasets
+    if limit < 1:
+        raise ValueError(f"--limit must be at least 1, got {limit}")
+    limited = {}
+    for name, (train, test) in datasets.items():
+        if len(train) > limit:
+            chosen = np.random.default_rng(seed).permutation(len(train))
+            train = train.subset(np.sort(chosen[:limit]))
+        limited[name] = (train, test)
+    return limited
 
 
 def union_tasks(datasets, leave_out=("age_group",)):

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from keras_dmtl import NominalTask
@@ -35,3 +36,23 @@ def test_only_datasets_whose_tasks_calibrate_lose_training_faces(datasets):
     before, after = datasets["ckplus"][0], smaller["ckplus"][0]
     assert len(after) + len(calibration["ckplus"]) == len(before)
     assert smaller["utkface"][0] is datasets["utkface"][0]
+
+
+def test_limit_keeps_a_seeded_share_of_training_faces_and_every_test_face(
+        datasets):
+    limited = read_face_behavior_data({}, synthetic_size=80, image_size=16,
+                                      limit=5)
+    again = read_face_behavior_data({}, synthetic_size=80, image_size=16,
+                                    limit=5)
+    for name, (train, test) in limited.items():
+        full_train, full_test = datasets[name]
+        assert len(train) == min(5, len(full_train))
+        assert len(test) == len(full_test)
+        assert train.task_names == full_train.task_names
+        assert np.array_equal(train.images, again[name][0].images)
+
+
+def test_limit_below_one_is_refused():
+    with pytest.raises(ValueError, match="--limit must be at least 1"):
+        read_face_behavior_data({}, synthetic_size=80, image_size=16,
+                                limit=-3)
