@@ -12,7 +12,9 @@ keras_dmtl`, holds one area:
 - `keras_dmtl.recipes`: the training recipes `keras-dmtl train` runs;
 - `keras_dmtl.evaluation`: reports, scores, comparisons;
 - `keras_dmtl.tuning`: KerasTuner hypermodels and objectives;
-- `keras_dmtl.export`: SavedModel, TFLite, ONNX, TensorRT, device bundles.
+- `keras_dmtl.export`: SavedModel, TFLite, ONNX, TensorRT, device bundles;
+- `keras_dmtl.watch`: video sources, face tracks, `Watcher`, the test video;
+- `keras_dmtl.store`: the watcher's database (SQLite or PostgreSQL).
 """
 
 from keras_dmtl import coupling
@@ -24,9 +26,11 @@ from keras_dmtl import losses
 from keras_dmtl import metrics
 from keras_dmtl import models
 from keras_dmtl import recipes
+from keras_dmtl import store
 from keras_dmtl import tasks
 from keras_dmtl import training
 from keras_dmtl import tuning
+from keras_dmtl import watch
 from keras_dmtl.labels import MISSING_LABEL
 from keras_dmtl.models import BACKBONES
 from keras_dmtl.models import DMTLModel

@@ -18,6 +18,8 @@ from keras_dmtl.command_errors import run_guarded  # noqa: E402
 from keras_dmtl.data.any_format import FORMATS as DATA_FORMATS  # noqa: E402
 from keras_dmtl.progress import set_quiet  # noqa: E402
 from keras_dmtl.recipes import RECIPES  # noqa: E402
+from keras_dmtl.watch.test_video_command import add_test_video_arguments  # noqa: E402,E501
+from keras_dmtl.watch.watch_command import add_watch_arguments  # noqa: E402
 
 
 
@@ -102,6 +104,18 @@ def _predict(args):
     for record in records:
         print(json.dumps(record))
     print(summary, file=sys.stderr)
+
+
+def _watch(args):
+    from keras_dmtl.watch.watch_command import run_watch
+
+    run_watch(args)
+
+
+def _test_video(args):
+    from keras_dmtl.watch.test_video_command import run_test_video
+
+    run_test_video(args)
 
 
 def _info(args):
@@ -237,9 +251,21 @@ def main(argv=None):
     bundle.add_argument("bundle_args", nargs=argparse.REMAINDER,
                         metavar="MODEL [ARGS]")
     bundle.set_defaults(run=_bundle)
+    watch = commands.add_parser(
+        "watch", help="faces in video (cameras, files, streams, folders) "
+                      "followed as tracks, their attributes stored in a "
+                      "database")
+    add_watch_arguments(watch)
+    watch.set_defaults(run=_watch)
+    test_video = commands.add_parser(
+        "test-video", help="a video of real faces crossing a room, with "
+                           "their true tracks, to check `watch` end to end")
+    add_test_video_arguments(test_video)
+    test_video.set_defaults(run=_test_video)
     info = commands.add_parser("info", help="print versions and backbones")
     info.set_defaults(run=_info)
-    for command in (evaluate, compare, export, predict, info):
+    for command in (evaluate, compare, export, predict, watch, test_video,
+                    info):
         _debug_flag(command)
     for command in (evaluate, compare, export, predict):
         _quiet_flag(command)

@@ -243,6 +243,19 @@ class MultiLabelTask(Task):
                               for n, p in zip(self.labels, probabilities)},
         }
 
+    time_series = True
+
+    def summarize(self, answers):
+        """Each label's mean probability over the frames; present where
+        that mean reaches the label's threshold."""
+        mean = np.mean([[a["probabilities"][n] for n in self.labels]
+                        for a in answers], axis=0)
+        return {"active": [n for n, p, t in zip(self.labels, mean,
+                                                self.thresholds) if p >= t],
+                "probabilities": {n: round(float(p), 6)
+                                  for n, p in zip(self.labels, mean)},
+                "frames": len(answers)}
+
     def describe(self):
         entry = super().describe()
         entry.update({

@@ -133,6 +133,17 @@ class NominalTask(Task):
             },
         }
 
+    def summarize(self, answers):
+        """The class of the largest probability summed over the frames."""
+        total = np.sum([[a["probabilities"][c] for c in self.classes]
+                        for a in answers], axis=0)
+        mean = total / len(answers)
+        index = int(np.argmax(mean))
+        return {"label": self.classes[index], "index": index,
+                "probabilities": {c: round(float(p), 6)
+                                  for c, p in zip(self.classes, mean)},
+                "frames": len(answers)}
+
     def describe(self):
         entry = super().describe()
         entry.update({"labels": list(self.classes),

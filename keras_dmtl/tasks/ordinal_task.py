@@ -271,6 +271,19 @@ class OrdinalTask(Task):
             "index": rank,
         }
 
+    def summarize(self, answers):
+        """The median of the frames' values (robust to a few bad frames),
+        with the interquartile range, and the rank nearest to it."""
+        values = np.array([float(a["value"]) for a in answers])
+        median = float(np.median(values))
+        rank = int(np.argmin(np.abs(np.asarray(self.values, "float64")
+                                    - median)))
+        low, high = np.percentile(values, [25, 75])
+        return {"value": round(median, 3), "label": self.names[rank],
+                "index": rank, "interquartile": [round(float(low), 3),
+                                                 round(float(high), 3)],
+                "frames": len(answers)}
+
     def describe(self):
         entry = super().describe()
         entry.update({

@@ -203,6 +203,18 @@ class RegressionTask(Task):
         values = np.asarray(outputs[self.name])[index]
         return {o: round(float(v), 6) for o, v in zip(self.outputs, values)}
 
+    time_series = True
+
+    def summarize(self, answers):
+        """Each output's mean and standard deviation over the frames."""
+        values = np.array([[a[o] for o in self.outputs] for a in answers],
+                          "float64")
+        return {"mean": {o: round(float(v), 6)
+                         for o, v in zip(self.outputs, values.mean(0))},
+                "std": {o: round(float(v), 6)
+                        for o, v in zip(self.outputs, values.std(0))},
+                "frames": len(answers)}
+
     def describe(self):
         entry = super().describe()
         entry.update({

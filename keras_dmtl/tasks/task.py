@@ -314,6 +314,25 @@ class Task:
         """Keras ops: one score per example whose gradient Grad-CAM follows."""
         raise NotImplementedError
 
+    # === Tracks (one person followed through a video) ===
+
+    time_series = False
+    """Whether a track keeps this task's answer on every frame (action
+    units, valence/arousal) besides its summary."""
+
+    def summarize(self, answers):
+        """One answer for a whole track from its per-frame `answer`s.
+
+        Args:
+            answers: a non-empty list of this task's `answer` dicts, one per
+                frame on which the person's face was seen.
+
+        Returns:
+            A JSON-ready dict; `label` (where the kind has one) is what the
+            track is stored under.
+        """
+        raise NotImplementedError
+
     def caption(self, outputs, index):
         """A short text of the answer for example `index`."""
         raise NotImplementedError

@@ -61,9 +61,13 @@ def test_du2014_csv_is_package_data():
     from keras_dmtl.coupling import task_relatedness
 
     assert os.path.isfile(task_relatedness.DU2014_FILE)
-    with open(os.path.join(os.path.dirname(__file__), "..", "..",
-                           "setup.cfg")) as handle:
-        assert "keras_dmtl = coupling/*.csv" in handle.read()
+    import configparser
+
+    setup = configparser.ConfigParser()
+    setup.read(os.path.join(os.path.dirname(__file__), "..", "..",
+                            "setup.cfg"))
+    patterns = setup["options.package_data"]["keras_dmtl"].split()
+    assert "coupling/*.csv" in patterns
 
 
 @pytest.mark.parametrize("matrix, message", [

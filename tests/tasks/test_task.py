@@ -157,3 +157,35 @@ def test_descriptions_of_the_previous_release_load():
     assert gender == NominalTask("gender", ["male", "female"])
     with pytest.raises(ValueError, match="kind 'colour'"):
         Task.from_description({"name": "x", "kind": "colour"})
+
+
+def test_a_track_is_summarised_per_task_kind():
+    age = OrdinalTask("age", ranks=range(0, 117))
+    # the median resists one bad frame; the nearest rank is the label
+    summary = age.summarize([{"value": v} for v in (30, 31, 33, 90, 32)])
+    assert summary["value"] == 32 and summary["label"] == "32"
+    assert summary["interquartile"] == [31.0, 33.0] and summary["frames"] == 5
+
+    gender = NominalTask("gender", ["male", "female"])
+    # summed probability, not the vote: two unsure "male" frames lose to
+    # one sure "female" frame
+    frames = [{"probabilities": {"male": 0.55, "female": 0.45}},
+              {"probabilities": {"male": 0.55, "female": 0.45}},
+              {"probabilities": {"male": 0.01, "female": 0.99}}]
+    summary = gender.summarize(frames)
+    assert summary["label"] == "female" and summary["index"] == 1
+    assert summary["probabilities"]["male"] == pytest.approx(1.11 / 3)
+
+    aus = MultiLabelTask("aus", ["AU1", "AU12"], thresholds=[0.5, 0.3])
+    summary = aus.summarize([{"probabilities": {"AU1": 0.6, "AU12": 0.2}},
+                             {"probabilities": {"AU1": 0.2, "AU12": 0.5}}])
+    assert summary["active"] == ["AU12"]  # 0.4 < 0.5; 0.35 >= 0.3
+    assert aus.time_series and not gender.time_series
+
+    affect = RegressionTask("affect", ["valence", "arousal"])
+    summary = affect.summarize([{"valence": 0.2, "arousal": -0.5},
+                                {"valence": 0.6, "arousal": -0.1}])
+    assert summary["mean"] == {"valence": pytest.approx(0.4),
+                               "arousal": pytest.approx(-0.3)}
+    assert summary["std"]["valence"] == pytest.approx(0.2)
+    assert affect.time_series

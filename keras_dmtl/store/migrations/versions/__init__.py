@@ -1,0 +1,1 @@
+"""The Alembic revisions of the store's schema, oldest first."""
