@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from tests.store.sample_records import model_record
 from tests.store.sample_records import track_record
 
 
+@pytest.mark.slow  # 40 s, most of it waiting for the outage to end
 def test_no_track_is_lost_while_the_server_is_down_for_30_seconds():
     server = PostgresServer()
     server.start()
