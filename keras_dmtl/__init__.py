@@ -26,6 +26,7 @@ from keras_dmtl import losses
 from keras_dmtl import metrics
 from keras_dmtl import models
 from keras_dmtl import recipes
+from keras_dmtl import serve
 from keras_dmtl import store
 from keras_dmtl import tasks
 from keras_dmtl import training

@@ -18,6 +18,8 @@ from keras_dmtl.command_errors import run_guarded  # noqa: E402
 from keras_dmtl.data.any_format import FORMATS as DATA_FORMATS  # noqa: E402
 from keras_dmtl.progress import set_quiet  # noqa: E402
 from keras_dmtl.recipes import RECIPES  # noqa: E402
+from keras_dmtl.serve.serve_command import add_serve_arguments  # noqa: E402
+from keras_dmtl.serve.users_command import add_users_arguments  # noqa: E402
 from keras_dmtl.watch.test_video_command import add_test_video_arguments  # noqa: E402,E501
 from keras_dmtl.watch.watch_command import add_watch_arguments  # noqa: E402
 
@@ -116,6 +118,18 @@ def _test_video(args):
     from keras_dmtl.watch.test_video_command import run_test_video
 
     run_test_video(args)
+
+
+def _serve(args):
+    from keras_dmtl.serve.serve_command import run_serve
+
+    run_serve(args)
+
+
+def _users(args):
+    from keras_dmtl.serve.users_command import run_users
+
+    run_users(args)
 
 
 def _info(args):
@@ -262,10 +276,20 @@ def main(argv=None):
                            "their true tracks, to check `watch` end to end")
     add_test_video_arguments(test_video)
     test_video.set_defaults(run=_test_video)
+    serve = commands.add_parser(
+        "serve", help="the operator page: sign-in, dashboard, live view, "
+                      "tracks, exports, over the watcher's database "
+                      "(read only)")
+    add_serve_arguments(serve)
+    serve.set_defaults(run=_serve)
+    users = commands.add_parser(
+        "users", help="add, list or remove the users of the operator page")
+    add_users_arguments(users)
+    users.set_defaults(run=_users)
     info = commands.add_parser("info", help="print versions and backbones")
     info.set_defaults(run=_info)
     for command in (evaluate, compare, export, predict, watch, test_video,
-                    info):
+                    serve, info):
         _debug_flag(command)
     for command in (evaluate, compare, export, predict):
         _quiet_flag(command)
@@ -291,6 +315,8 @@ def run_command(args):
     command = args.command
     if command == "train":
         command = f"train {args.recipe}"
+    elif command == "users":
+        command = f"users {args.action}"
     elif command in ("bundle", "export-bundle"):
         command = f"bundle {args.kind}"
     run_guarded(lambda: args.run(args), command, debug=debug)

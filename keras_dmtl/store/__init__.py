@@ -9,7 +9,9 @@ PostgreSQL:
 - `TrackWriter`: stores `TrackRecord`s from a background thread, riding
   out a database that is locked or down;
 - `TrackRecord`, `ModelRecord`: what the watcher hands over;
-- `ModelRun`, `Source`, `Track`, `Observation`: the tables.
+- `ModelRun`, `Source`, `Track`, `Observation`, `User`,
+  `LiveTrack`: the tables;
+- `LiveWriter`: keeps `live_tracks` to what is in view now.
 
 Example:
 
@@ -28,9 +30,12 @@ from keras_dmtl.store.engine import mask_url
 from keras_dmtl.store.migrate import head_revision
 from keras_dmtl.store.records import ModelRecord
 from keras_dmtl.store.records import TrackRecord
+from keras_dmtl.store.live_writer import LiveWriter
 from keras_dmtl.store.schema import Base
+from keras_dmtl.store.schema import LiveTrack
 from keras_dmtl.store.schema import ModelRun
 from keras_dmtl.store.schema import Observation
 from keras_dmtl.store.schema import Source
 from keras_dmtl.store.schema import Track
+from keras_dmtl.store.schema import User
 from keras_dmtl.store.writer import TrackWriter

@@ -1,12 +1,14 @@
 """The tables `keras-dmtl watch` writes and `keras-dmtl serve` reads.
 
-Four tables, portable between SQLite and PostgreSQL (no dialect-specific
+Six tables, portable between SQLite and PostgreSQL (no dialect-specific
 types: JSON through `sqlalchemy.JSON`, binary through `LargeBinary`):
 
 - `models`: one row per watch run, the model artifact it used;
 - `sources`: the cameras, files or folders, by a unique name;
 - `tracks`: one row per person tracked, with its aggregated attributes;
-- `observations`: per-frame outputs of a track (time series).
+- `observations`: per-frame outputs of a track (time series);
+- `live_tracks`: the tracks in view now, replaced about once a second;
+- `users`: who may sign in to `keras-dmtl serve` (password hashes only).
 
 Every time is a timezone-aware UTC `datetime`: `UtcDateTime` converts
 before storing (SQLite keeps no offset, PostgreSQL's `timestamptz` does)
@@ -227,3 +229,56 @@ class Observation(Base):
     values: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     track: Mapped[Track] = relationship(back_populates="observations")
+
+
+class User(Base):
+    """Someone who may sign in to the operator page (table `users`).
+
+    Only a salted hash of the password is kept (`keras_dmtl.serve.
+    passwords`); users are added with `keras-dmtl users add`.
+
+    Example:
+
+    ```python
+    session.add(User(name="operator", password_hash=hash_password("...")))
+    ```
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime.datetime] = mapped_column(default=utc_now)
+
+
+class LiveTrack(Base):
+    """A track in view now (table `live_tracks`), for the live page.
+
+    The watcher replaces a source's rows about once a second and deletes
+    them when it stops; a finished track moves to `tracks`. `updated_at`
+    tells the page whether the watcher is still running.
+
+    Example:
+
+    ```python
+    LiveTrack(key=track_key, source="door", first_seen=t0, last_seen=t1,
+              box=[10, 20, 64, 64], confidence=0.99, age=31.0,
+              gender="female", updated_at=utc_now())
+    ```
+    """
+
+    __tablename__ = "live_tracks"
+    __table_args__ = (Index("ix_live_tracks_source", "source"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(255))
+    first_seen: Mapped[datetime.datetime]
+    last_seen: Mapped[datetime.datetime]
+    box: Mapped[list[Any]] = mapped_column(JSON)
+    confidence: Mapped[float] = mapped_column(Float)
+    age: Mapped[Optional[float]] = mapped_column(Float)
+    gender: Mapped[Optional[str]] = mapped_column(String(64))
+    race: Mapped[Optional[str]] = mapped_column(String(64))
+    expression: Mapped[Optional[str]] = mapped_column(String(64))
+    updated_at: Mapped[datetime.datetime] = mapped_column(default=utc_now)

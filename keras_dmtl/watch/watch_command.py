@@ -47,6 +47,10 @@ def add_watch_arguments(parser):
                         help="tracks kept in memory while the database is "
                              "unavailable; older ones beyond are dropped "
                              "and counted (default 10000)")
+    parser.add_argument("--flush-seconds", type=float, default=300.0,
+                        help="at the end, how long to wait for a database "
+                             "that is unavailable to take the buffered "
+                             "tracks (default 300)")
     parser.add_argument("--max-frames", type=int,
                         help="stop after this many frames (all sources)")
     parser.add_argument("--start-time",
@@ -58,6 +62,7 @@ def run_watch(args):
     """Runs the watcher until its sources end or Ctrl-C; prints a summary."""
     from keras_dmtl.data.alignment import FaceAligner
     from keras_dmtl.export.runtimes import load_artifact
+    from keras_dmtl.store import LiveWriter
     from keras_dmtl.store import ModelRecord
     from keras_dmtl.store import TrackWriter
     from keras_dmtl.store import open_database
@@ -84,25 +89,32 @@ def run_watch(args):
     retention = Retention(database, args.keep_days, log=_log)
     writer = TrackWriter(args.db, _model_record(ModelRecord, runtime),
                          max_buffered=args.max_buffered, log=_log)
+    live = LiveWriter(args.db, log=_log)
     watcher = Watcher(runtime, sources, aligner, sink=writer,
                       detect_every=args.detect_every,
                       batch_size=args.batch_size,
                       min_seconds=args.min_seconds,
                       min_confidence=args.min_confidence,
-                      save_faces=args.save_faces, log=_log)
+                      save_faces=args.save_faces, live=live, log=_log)
     _log(f"watching {', '.join(f'{s.name} ({s.uri})' for s in sources)} "
          f"with {args.model}; writing to {_masked(args.db)}")
     try:
         stats = watcher.run(max_frames=args.max_frames,
                             every_round=retention.tick)
     finally:
-        written = writer.close()
+        if writer.buffered:
+            _log(f"waiting up to {args.flush_seconds:g} s to write "
+                 f"{writer.buffered} buffered tracks")
+        written = writer.close(timeout=args.flush_seconds)
+        live.close()
+        database.dispose()
     _log(f"{stats['frames']} frames at {stats['frames_per_second']} frames/s, "
          f"{stats['faces']} face sightings, {stats['tracks_stored']} tracks "
          f"stored, {stats['tracks_too_short']} too short to store")
     _log(f"database: {written['written']} tracks written, "
          f"{written['dropped']} dropped, {written['buffered_left']} not "
          "written")
+    _log(f"live view: {live.writes} updates of the tracks in view")
     for stage, spent in stats["stages"].items():
         _log(f"  {stage}: {spent['seconds']:.2f} s in {spent['calls']} calls")
     return stats

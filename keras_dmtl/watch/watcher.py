@@ -40,6 +40,10 @@ class Watcher:
         min_seconds: float, the shortest track that is stored.
         min_confidence: float, the lowest mean detection confidence stored.
         save_faces: bool, store the best aligned crop of each track (JPEG).
+        live: an object with `update(source_name, rows)` (a
+            `keras_dmtl.store.LiveWriter`) that is given the tracks in
+            view (`live_row`) every `live_every` seconds, or None.
+        live_every: float, seconds between live updates.
         log: a callable taking one line of text.
 
     Example:
@@ -59,7 +63,7 @@ class Watcher:
 
     def __init__(self, runtime, sources, aligner, sink=None, detect_every=5,
                  batch_size=16, min_seconds=1.0, min_confidence=0.9,
-                 save_faces=False, log=print):
+                 save_faces=False, live=None, live_every=1.0, log=print):
         if detect_every < 1:
             raise ValueError(f"detect_every must be at least 1, got "
                              f"{detect_every}")
@@ -75,7 +79,10 @@ class Watcher:
         self.min_seconds = float(min_seconds)
         self.min_confidence = float(min_confidence)
         self.save_faces = bool(save_faces)
+        self.live = live
+        self.live_every = float(live_every)
         self.log = log
+        self._live_at = -float("inf")
         self.records = []
         self.times = StageTimes()
         self.counts = {"frames": 0, "faces": 0, "tracks_stored": 0,
@@ -134,6 +141,7 @@ class Watcher:
                     self._infer()
                 while self._ended:
                     self._finish(self._ended.pop(0))
+                self._show_live()
         except KeyboardInterrupt:
             interrupted = True
             self.log("interrupted: storing the tracks in view")
@@ -152,6 +160,32 @@ class Watcher:
                     frames_per_second=round(self.counts["frames"] / wall, 2)
                     if wall else 0.0,
                     stages=self.times.as_dict())
+
+    def _show_live(self):
+        """Hands the tracks in view to `live`, every `live_every` s."""
+        if self.live is None:
+            return
+        now = clock.perf_counter()
+        if now - self._live_at < self.live_every:
+            return
+        self._live_at = now
+        for name, tracker in self._trackers.items():
+            self.live.update(name, [self.live_row(track)
+                                    for track in tracker.tracks
+                                    if track.answers])
+
+    def live_row(self, track):
+        """What the live page shows of a track in view (a dict)."""
+        summary = track.summary(self.runtime.tasks)
+        age = summary.get("age", {}).get("value")
+        _, x, y, w, h = track.boxes[-1]
+        return dict(key=track.key, first_seen=_utc(track.first_time),
+                    last_seen=_utc(track.last_time),
+                    box=[round(float(v), 1) for v in (x, y, w, h)],
+                    confidence=round(float(track.confidence), 4),
+                    age=None if age is None else float(age),
+                    **{name: summary.get(name, {}).get("label")
+                       for name in STORED_LABELS})
 
     def _frame(self, name, seconds, image, gray):
         """Tracks one frame; queues the faces detected on it."""

@@ -39,3 +39,24 @@ def test_video(tmp_path_factory):
 
     folder = run_once(tmp_path_factory, "test_video", build)
     return os.path.join(folder, "video.mp4"), folder
+
+
+@pytest.fixture(scope="session")
+def watched_sqlite(test_video, watch_tflite, tmp_path_factory):
+    """`keras-dmtl watch` run once on the test video into SQLite: the
+    database file and what the command printed."""
+    def build(folder):
+        import contextlib
+        import io
+
+        from keras_dmtl.cli import main
+
+        path = os.path.join(folder, "watch.db")
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            main(["watch", f"door={test_video[0]}", "--model", watch_tflite,
+                  "--db", f"sqlite:///{path}", "--start-time", START,
+                  "--threads", "1"])
+        return {"db": path, "out": printed.getvalue()}
+
+    return run_once(tmp_path_factory, "watched_sqlite", build)

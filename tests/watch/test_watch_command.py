@@ -29,50 +29,32 @@ def _check_against_truth(url, folder):
 
 
 def test_watch_stores_one_track_per_person_of_the_test_video(
-        test_video, watch_tflite, tmp_path, capsys):
-    video, folder = test_video
-    url = f"sqlite:///{tmp_path / 'watch.db'}"
-    _watch(video, watch_tflite, url)
-    out = capsys.readouterr().out
+        watched_sqlite, test_video):
+    _, folder = test_video
+    url = f"sqlite:///{watched_sqlite['db']}"
+    out = watched_sqlite["out"]
     assert "door: video ended after 200 frames" in out
     assert "tracks written, 0 dropped" in out
+    updates = int(out.split("live view: ")[1].split()[0])
+    assert updates >= 3  # about once a second of an 8-second video
     tracks = _check_against_truth(url, folder)
     # the small model answers every task on every track
     assert all(t["gender"] in ("male", "female") and t["age"] is not None
                for t in tracks)
-    # no face crop without --save-faces
+    from sqlalchemy import func
     from sqlalchemy import select
 
+    from keras_dmtl.store import LiveTrack
     from keras_dmtl.store import Track
     from keras_dmtl.store import open_database
 
-    with open_database(url).read_only_session() as session:
-        assert all(face is None
-                   for face in session.scalars(select(Track.face_jpeg)))
-
-
-def test_watch_writes_to_a_real_postgresql_server(test_video, watch_tflite):
-    from tests.postgres_server import PostgresServer
-
-    server = PostgresServer()
-    server.start()
-    try:
-        video, folder = test_video
-        _watch(video, watch_tflite, server.url, "--save-faces")
-        _check_against_truth(server.url, folder)
-        from sqlalchemy import func
-        from sqlalchemy import select
-
-        from keras_dmtl.store import Track
-        from keras_dmtl.store import open_database
-
-        database = open_database(server.url)
+    with open_database(url) as database:
         with database.read_only_session() as session:
-            assert session.scalar(select(func.count()).where(
-                Track.face_jpeg.is_(None))) == 0
-        database.dispose()
-    finally:
-        server.remove()
+            # no face crop without --save-faces
+            assert all(face is None
+                       for face in session.scalars(select(Track.face_jpeg)))
+            # the tracks in view are cleared at the end
+            assert session.scalar(select(func.count(LiveTrack.key))) == 0
 
 
 @pytest.mark.parametrize("args, message", [
