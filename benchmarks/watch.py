@@ -51,7 +51,35 @@ parser.add_argument("--detect-every", type=int, default=5)
 parser.add_argument("--detect-side", type=int, default=320)
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--out", default="runs/watch_benchmark")
+parser.add_argument("--test-set",
+                    help="a run's test_utkface.csv: draw the faces only "
+                         "among its test faces too (for a run trained on "
+                         "re-aligned faces, whose split differs)")
 args = parser.parse_args()
+
+
+
+def held_out(paths, test_csv):
+    """The `paths` that are test faces of a run too: listed in its
+    `test_utkface.csv` as they are, or as re-aligned crops, which
+    `align_examples` names by the SHA-1 of the original file."""
+    import hashlib
+
+    import pandas as pd
+
+    images = pd.read_csv(test_csv)["image"].astype(str)
+    listed = {os.path.realpath(p) for p in images}
+    digests = {os.path.basename(p).split("_")[0] for p in images}
+    kept = []
+    for path in paths:
+        if os.path.realpath(path) in listed:
+            kept.append(path)
+            continue
+        with open(path, "rb") as handle:
+            if hashlib.sha1(handle.read()).hexdigest() in digests:
+                kept.append(path)
+    return kept
+
 
 # The video: faces of UTKFace's test split (seed 0, as the recipes hold out).
 video_folder = os.path.join(args.out, "video")
@@ -59,9 +87,13 @@ if os.path.isfile(os.path.join(video_folder, "truth.json")):
     truth = TestVideoTruth.load(video_folder)
 else:
     _, test = split_examples(read_utkface(args.utkface), 0.2, 0)
-    chosen = np.random.default_rng(0).choice(len(test.paths), args.faces,
+    candidates = test.paths
+    if args.test_set:
+        candidates = held_out(candidates, args.test_set)
+        print(f"{len(candidates)} faces are in both test splits")
+    chosen = np.random.default_rng(0).choice(len(candidates), args.faces,
                                              replace=False)
-    truth = make_test_video(video_folder, [test.paths[i] for i in chosen],
+    truth = make_test_video(video_folder, [candidates[i] for i in chosen],
                             photo=args.photo, seconds=args.seconds, seed=0)
 video = os.path.join(video_folder, "video.mp4")
 

@@ -2,6 +2,8 @@ from keras_dmtl.data.adience import ADIENCE_AGE_BINS
 from keras_dmtl.data.adience import adience_age_bin
 from keras_dmtl.data.adience import adience_folds
 from keras_dmtl.data.adience import read_adience_fold
+from keras_dmtl.data.aligned_examples import align_examples
+from keras_dmtl.data.alignment import FaceAligner
 from keras_dmtl.data.augmentation import face_augmentation
 from keras_dmtl.data.ckplus import CKPLUS_ACTION_UNITS
 from keras_dmtl.data.ckplus import CKPLUS_EMOTIONS

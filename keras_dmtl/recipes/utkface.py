@@ -63,6 +63,12 @@ class UTKFaceRecipe(Recipe):
                                  "changes (real data only; synthetic faces "
                                  "vary already)")
         parser.add_argument("--synthetic-size", type=int, default=3000)
+        parser.add_argument("--align", action="store_true",
+                            help="re-align the UTKFace faces on five "
+                                 "landmarks (MTCNN) as `watch` and "
+                                 "`predict` do, before training; the crops "
+                                 "are cached, faces not found are skipped "
+                                 "and counted")
         parser.add_argument("--rank-consistent", action="store_true",
                             help="age head with one weight vector shared by "
                                  "its 116 thresholds (CORAL) instead of "
@@ -102,6 +108,10 @@ class UTKFaceRecipe(Recipe):
         # one side of the split.
         if args.data:
             examples = read_utkface(args.data)
+            if args.align:  # framed as `watch` and `predict` frame faces
+                from keras_dmtl.data import align_examples
+
+                examples = align_examples(examples, args.image_size)
         else:
             print("No --data given: training on the built-in synthetic "
                   "faces.")

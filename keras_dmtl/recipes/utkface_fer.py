@@ -40,6 +40,12 @@ class UTKFaceFERRecipe(Recipe):
         parser.add_argument("--fer-share", type=float, default=0.5,
                             help="share of FER2013 faces in each batch")
         parser.add_argument("--synthetic-size", type=int, default=3000)
+        parser.add_argument("--align", action="store_true",
+                            help="re-align the UTKFace faces on five "
+                                 "landmarks (MTCNN) as `watch` and "
+                                 "`predict` do, before training; the crops "
+                                 "are cached, faces not found are skipped "
+                                 "and counted")
 
     def check_arguments(self, args):
         if bool(args.utkface) != bool(args.fer2013):
@@ -64,6 +70,10 @@ class UTKFaceFERRecipe(Recipe):
         # Two datasets, four tasks.
         if args.utkface:
             utk = read_utkface(args.utkface)
+            if args.align:  # framed as `watch` and `predict` frame faces
+                from keras_dmtl.data import align_examples
+
+                utk = align_examples(utk, args.image_size)
             fer_train = read_fer2013(args.fer2013, "train")
             fer_test = read_fer2013(args.fer2013, "test")
         else:

@@ -237,12 +237,15 @@ def create_app(database_url, secret=None, secure_cookies=False,
 
     def period_filter(session, request):
         chosen = TrackFilter.from_query(request.query_params)
-        if chosen.start is None or chosen.end is None:
-            start, end = default_period(session)
-            if chosen.start is not None:
-                end = max(end, chosen.start + datetime.timedelta(hours=1))
-            chosen = chosen.with_period(chosen.start or start,
-                                        chosen.end or end)
+        day = datetime.timedelta(hours=24)
+        if chosen.start is None and chosen.end is None:
+            return chosen.with_period(*default_period(session))
+        if chosen.start is None:  # the day before the chosen end
+            return chosen.with_period(chosen.end - day, chosen.end)
+        if chosen.end is None:  # from the chosen start, a day or more
+            _, end = default_period(session)
+            return chosen.with_period(chosen.start,
+                                      max(end, chosen.start + day))
         return chosen
 
     def dashboard_context(session, chosen):

@@ -94,3 +94,14 @@ def test_signing_out_needs_the_token_and_ends_the_session(signed_in):
                             follow_redirects=False)
     assert answer.status_code == 303
     assert signed_in.get("/api/stats").status_code == 401
+
+
+def test_a_period_with_one_end_gets_the_other(signed_in):
+    only_end = signed_in.get("/api/stats", params={
+        "end": "2026-05-01T13:00"}).json()
+    assert only_end["start"] == "2026-04-30T13:00:00+00:00"
+    assert only_end["tracks"] == 12
+    only_start = signed_in.get("/api/stats", params={
+        "start": "2026-05-01T14:00"}).json()
+    assert only_start["end"] == "2026-05-02T14:00:00+00:00"
+    assert only_start["tracks"] == 6  # tracks 24-29
