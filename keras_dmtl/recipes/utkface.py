@@ -4,6 +4,7 @@ import numpy as np
 
 from keras_dmtl.recipes.recipe import Recipe
 from keras_dmtl.recipes.recipe import epoch_steps
+from keras_dmtl.training.arguments import add_align_argument
 
 
 class UTKFaceRecipe(Recipe):
@@ -63,12 +64,7 @@ class UTKFaceRecipe(Recipe):
                                  "changes (real data only; synthetic faces "
                                  "vary already)")
         parser.add_argument("--synthetic-size", type=int, default=3000)
-        parser.add_argument("--align", action="store_true",
-                            help="re-align the UTKFace faces on five "
-                                 "landmarks (MTCNN) as `watch` and "
-                                 "`predict` do, before training; the crops "
-                                 "are cached, faces not found are skipped "
-                                 "and counted")
+        add_align_argument(parser)
         parser.add_argument("--rank-consistent", action="store_true",
                             help="age head with one weight vector shared by "
                                  "its 116 thresholds (CORAL) instead of "

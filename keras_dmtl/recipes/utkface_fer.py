@@ -1,6 +1,7 @@
 """The UTKFace + FER2013 recipe: one model, two label sets."""
 
 from keras_dmtl.recipes.recipe import Recipe
+from keras_dmtl.training.arguments import add_align_argument
 
 
 class UTKFaceFERRecipe(Recipe):
@@ -40,12 +41,7 @@ class UTKFaceFERRecipe(Recipe):
         parser.add_argument("--fer-share", type=float, default=0.5,
                             help="share of FER2013 faces in each batch")
         parser.add_argument("--synthetic-size", type=int, default=3000)
-        parser.add_argument("--align", action="store_true",
-                            help="re-align the UTKFace faces on five "
-                                 "landmarks (MTCNN) as `watch` and "
-                                 "`predict` do, before training; the crops "
-                                 "are cached, faces not found are skipped "
-                                 "and counted")
+        add_align_argument(parser)
 
     def check_arguments(self, args):
         if bool(args.utkface) != bool(args.fer2013):

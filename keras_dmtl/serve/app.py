@@ -7,11 +7,13 @@ script and the style sheet are served from the package. The database is
 only read, through read-only sessions.
 """
 
+import asyncio
 import csv
 import datetime
 import io
 import json
 import os
+import re
 import secrets
 import urllib.parse
 
@@ -23,8 +25,10 @@ from fastapi.responses import RedirectResponse
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 from sqlalchemy.orm import selectinload
 
 from keras_dmtl.serve import charts
@@ -33,6 +37,7 @@ from keras_dmtl.serve.filters import TrackFilter
 from keras_dmtl.serve.sessions import SESSION_COOKIE
 from keras_dmtl.serve.sessions import SIGN_IN_COOKIE
 from keras_dmtl.serve.sessions import SessionSigner
+from keras_dmtl.serve.sessions import password_mark
 from keras_dmtl.serve.sessions import same_token
 from keras_dmtl.serve.statistics import compute_statistics
 from keras_dmtl.serve.statistics import default_period
@@ -42,8 +47,10 @@ from keras_dmtl.serve.throttle import SignInThrottle
 from keras_dmtl.serve.track_view import EXPORT_COLUMNS
 from keras_dmtl.serve.track_view import attribute_lines
 from keras_dmtl.serve.track_view import export_row
+from keras_dmtl.serve.track_view import finite
 from keras_dmtl.serve.track_view import time_series
 from keras_dmtl.serve.users import authenticate
+from keras_dmtl.serve.users import stored_hash
 from keras_dmtl.store.database import Database
 from keras_dmtl.store.engine import is_memory
 from keras_dmtl.store.engine import parse_url
@@ -69,6 +76,9 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 MAX_EXPORT = 1_000_000
+MAX_PERIOD = datetime.timedelta(days=400)
+"""The longest period the dashboard draws (in days, one bar each)."""
+TRACK_KEY = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
 class NotSignedIn(Exception):
@@ -141,10 +151,15 @@ def create_app(database_url, secret=None, secure_cookies=False,
     app.state.throttle = throttle
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    headers = dict(SECURITY_HEADERS)
+    if secure_cookies:  # served over HTTPS: browsers keep to it
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    sign_in_lock = asyncio.Lock()  # one password check at a time
+
     @app.middleware("http")
     async def security_headers(request, call_next):
         response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
 
@@ -167,13 +182,21 @@ def create_app(database_url, secret=None, secure_cookies=False,
                     status_code=400)
 
     def session_of(request):
+        """The request's session; `NotSignedIn` if it has none, or its
+        user was removed or has a new password since."""
         data = signer.read_session(request.cookies.get(SESSION_COOKIE))
         if data is None:
+            raise NotSignedIn()
+        stored = stored_hash(database, str(data.get("user", "")))
+        if stored is None or data.get("mark") != password_mark(stored):
             raise NotSignedIn()
         return data
 
     def page(request, name, context, status_code=200):
-        data = signer.read_session(request.cookies.get(SESSION_COOKIE))
+        try:
+            data = session_of(request)
+        except NotSignedIn:
+            data = None
         context = dict(context, session=data, path=request.url.path)
         return templates.TemplateResponse(request, name, context,
                                           status_code=status_code)
@@ -206,22 +229,29 @@ def create_app(database_url, secret=None, secure_cookies=False,
                                 "by this page: please sign in again.",
                                 status_code=403, next_path=next_path)
         client = address(request)
-        wait = throttle.wait_seconds(name, client)
-        if wait > 0:
-            response = sign_in_page(
-                request, f"Too many failed sign-ins: try again in "
-                f"{int(wait) + 1} s.", status_code=429, next_path=next_path)
-            response.headers["Retry-After"] = str(int(wait) + 1)
-            return response
-        if not authenticate(database, name, password):
-            throttle.failed(name, client)
+        async with sign_in_lock:  # checks and counts one attempt at a time
+            wait = throttle.wait_seconds(name, client)
+            if wait > 0:
+                response = sign_in_page(
+                    request, f"Too many failed sign-ins: try again in "
+                    f"{int(wait) + 1} s.", status_code=429,
+                    next_path=next_path)
+                response.headers["Retry-After"] = str(int(wait) + 1)
+                return response
+            stored = await run_in_threadpool(authenticate, database, name,
+                                             password)
+            if stored is None:
+                throttle.failed(name, client)
+            else:
+                throttle.succeeded(name, client)
+        if stored is None:
             return sign_in_page(request, "Wrong name or password.",
                                 status_code=401, next_path=next_path)
-        throttle.succeeded(name, client)
         response = RedirectResponse(next_path, status_code=303)
         signer.set_cookie(response, SESSION_COOKIE,
-                          signer.session_value(name), signer.max_age)
-        response.delete_cookie(SIGN_IN_COOKIE, path="/")
+                          signer.session_value(name, password_mark(stored)),
+                          signer.max_age)
+        signer.clear_cookie(response, SIGN_IN_COOKIE)
         return response
 
     @app.post("/sign-out")
@@ -232,20 +262,23 @@ def create_app(database_url, secret=None, secure_cookies=False,
             return JSONResponse({"detail": "missing or wrong CSRF token"},
                                 status_code=403)
         response = RedirectResponse("/sign-in", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        signer.clear_cookie(response, SESSION_COOKIE)
         return response
 
     def period_filter(session, request):
         chosen = TrackFilter.from_query(request.query_params)
         day = datetime.timedelta(hours=24)
         if chosen.start is None and chosen.end is None:
-            return chosen.with_period(*default_period(session))
-        if chosen.start is None:  # the day before the chosen end
-            return chosen.with_period(chosen.end - day, chosen.end)
-        if chosen.end is None:  # from the chosen start, a day or more
+            chosen = chosen.with_period(*default_period(session))
+        elif chosen.start is None:  # the day before the chosen end
+            chosen = chosen.with_period(chosen.end - day, chosen.end)
+        elif chosen.end is None:  # from the chosen start, a day or more
             _, end = default_period(session)
-            return chosen.with_period(chosen.start,
-                                      max(end, chosen.start + day))
+            chosen = chosen.with_period(chosen.start,
+                                        max(end, chosen.start + day))
+        if chosen.end - chosen.start > MAX_PERIOD:
+            raise FilterError(f"end: the period may be at most "
+                              f"{MAX_PERIOD.days} days long")
         return chosen
 
     def dashboard_context(session, chosen):
@@ -298,8 +331,9 @@ def create_app(database_url, secret=None, secure_cookies=False,
                 "last_seen": row.last_seen.isoformat(),
                 "seconds": round((row.last_seen - row.first_seen)
                                  .total_seconds(), 1),
-                "box": row.box, "confidence": row.confidence,
-                "age": row.age, "gender": row.gender, "race": row.race,
+                "box": row.box, "confidence": finite(row.confidence),
+                "age": finite(row.age, 2), "gender": row.gender,
+                "race": row.race,
                 "expression": row.expression}
 
     @app.get("/live", response_class=HTMLResponse)
@@ -322,9 +356,15 @@ def create_app(database_url, secret=None, secure_cookies=False,
             return {"tracks": [live_json(r) for r in rows],
                     "updated": updated.isoformat() if updated else None}
 
-    def filtered_tracks(session, chosen, limit, offset=0):
+    def filtered_tracks(session, chosen, paged=True):
+        """The tracks `chosen` selects (its page, or all up to
+        `MAX_EXPORT`) and how many it selects in all."""
+        limit = chosen.per_page if paged else MAX_EXPORT
+        offset = (chosen.page - 1) * chosen.per_page if paged else 0
         query = (select(Track).join(Track.source)
-                 .options(selectinload(Track.source))
+                 .options(selectinload(Track.source),
+                          selectinload(Track.model),
+                          defer(Track.face_jpeg), defer(Track.boxes))
                  .where(*chosen.clauses()))
         total = session.scalar(select(func.count()).select_from(
             select(Track.id).join(Track.source)
@@ -338,9 +378,7 @@ def create_app(database_url, secret=None, secure_cookies=False,
         session_of(request)
         chosen = TrackFilter.from_query(request.query_params)
         with database.read_only_session() as session:
-            tracks, total = filtered_tracks(
-                session, chosen, chosen.per_page,
-                (chosen.page - 1) * chosen.per_page)
+            tracks, total = filtered_tracks(session, chosen)
             return page(request, "tracks.html", {
                 "tracks": tracks, "total": total, "filter": chosen,
                 "pages": max(1, -(-total // chosen.per_page)),
@@ -352,20 +390,20 @@ def create_app(database_url, secret=None, secure_cookies=False,
         session_of(request)
         chosen = TrackFilter.from_query(request.query_params)
         with database.read_only_session() as session:
-            tracks, total = filtered_tracks(
-                session, chosen, chosen.per_page,
-                (chosen.page - 1) * chosen.per_page)
+            tracks, total = filtered_tracks(session, chosen)
             return {"total": total, "page": chosen.page,
                     "per_page": chosen.per_page,
                     "tracks": [export_row(t, attributes=True)
                                for t in tracks]}
 
     def one_track(session, key):
+        if not TRACK_KEY.match(key):
+            return None
         track = session.scalar(
             select(Track).options(selectinload(Track.source),
                                   selectinload(Track.model),
                                   selectinload(Track.observations))
-            .where(Track.key == key[:64]))
+            .where(Track.key == key))
         return track
 
     @app.get("/tracks/{key}", response_class=HTMLResponse)
@@ -386,9 +424,11 @@ def create_app(database_url, secret=None, secure_cookies=False,
     @app.get("/tracks/{key}/face.jpg")
     def track_face(request: Request, key: str):
         session_of(request)
+        if not TRACK_KEY.match(key):
+            return Response(status_code=404)
         with database.read_only_session() as session:
             data = session.scalar(select(Track.face_jpeg)
-                                  .where(Track.key == key[:64]))
+                                  .where(Track.key == key))
         if not data:
             return Response(status_code=404)
         return Response(data, media_type="image/jpeg")
@@ -396,7 +436,7 @@ def create_app(database_url, secret=None, secure_cookies=False,
     def export_rows(request, attributes):
         chosen = TrackFilter.from_query(request.query_params)
         with database.read_only_session() as session:
-            tracks, _ = filtered_tracks(session, chosen, MAX_EXPORT)
+            tracks, _ = filtered_tracks(session, chosen, paged=False)
             return [export_row(t, attributes=attributes) for t in tracks]
 
     @app.get("/export.csv")

@@ -23,8 +23,9 @@ SORTS = {
     "newest": Track.first_seen.desc(),
     "oldest": Track.first_seen.asc(),
     "longest": Track.duration_s.desc(),
-    "age": Track.age.asc(),
+    "age": Track.age.asc().nulls_last(),  # as SQLite and PostgreSQL alike
 }
+YEARS = (1971, 9998)
 MAX_TEXT = 255
 MAX_PER_PAGE = 1000
 
@@ -37,14 +38,21 @@ def parse_time(name, text):
     """An aware UTC `datetime` from ISO 8601 text (`2026-12-04`,
     `2026-12-04T10:30`, with or without an offset; without one it is
     UTC)."""
+    text = text.strip()
+    if text.endswith(("Z", "z")):  # Python 3.10 reads no "Z"
+        text = text[:-1] + "+00:00"
     try:
-        value = datetime.datetime.fromisoformat(text.strip())
-    except ValueError:
+        value = datetime.datetime.fromisoformat(text)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        value = value.astimezone(datetime.timezone.utc)
+    except (ValueError, OverflowError):
         raise FilterError(f"{name}: {text[:40]!r} is not a date or time "
                           "(use 2026-12-04 or 2026-12-04T10:30)") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.timezone.utc)
-    return value.astimezone(datetime.timezone.utc)
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise FilterError(f"{name}: {text[:40]!r} is not a year from "
+                          f"{YEARS[0]} to {YEARS[1]}")
+    return value
 
 
 def parse_number(name, text, low=0.0, high=1e6):
@@ -61,7 +69,9 @@ def parse_number(name, text, low=0.0, high=1e6):
 
 def parse_int(name, text, low, high):
     """An int in `[low, high]` from text."""
-    if not text.strip().isdigit() or not low <= int(text) <= high:
+    text = text.strip()
+    if (not text.isdecimal() or not text.isascii() or len(text) > 9
+            or not low <= int(text) <= high):
         raise FilterError(f"{name}: {text[:40]!r} is not a whole number "
                           f"from {low} to {high}")
     return int(text)
@@ -117,6 +127,8 @@ class TrackFilter:
             if len(text) > MAX_TEXT:
                 raise FilterError(f"{name}: longer than {MAX_TEXT} "
                                   "characters")
+            if not text.isprintable():
+                raise FilterError(f"{name}: holds control characters")
             if text:
                 values[name] = text
         for name in TIME_FIELDS:
@@ -182,7 +194,7 @@ class TrackFilter:
             if value is None or value == field.default:
                 continue
             if isinstance(value, datetime.datetime):
-                value = value.strftime("%Y-%m-%dT%H:%M")
+                value = _time_text(value)
             elif isinstance(value, float):
                 value = f"{value:g}"
             pairs.append((field.name, str(value)))
@@ -194,7 +206,14 @@ class TrackFilter:
         if value is None:
             return ""
         if isinstance(value, datetime.datetime):
-            return value.strftime("%Y-%m-%dT%H:%M")
+            return _time_text(value)
         if isinstance(value, float):
             return f"{value:g}"
         return str(value)
+
+
+def _time_text(value):
+    """A UTC time as `datetime-local` text, with seconds when it has any."""
+    if value.second or value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    return value.strftime("%Y-%m-%dT%H:%M")

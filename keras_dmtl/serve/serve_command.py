@@ -22,6 +22,11 @@ def add_serve_arguments(parser):
                              "cookies, created (mode 600) if missing; "
                              "without it a new key is drawn at each start "
                              "and sessions end with the server")
+    parser.add_argument("--forwarded-allow-ips", default=None,
+                        help="addresses of a reverse proxy whose "
+                             "X-Forwarded-For names the client (for the "
+                             "sign-in throttle); by default the header is "
+                             "ignored")
     parser.add_argument("--https-cookies", action="store_true",
                         help="send cookies over HTTPS only (behind a TLS "
                              "proxy)")
@@ -74,4 +79,6 @@ def run_serve(args):
                      session_hours=args.session_hours)
     print(f"keras-dmtl serve: {app.state.database.name} on "
           f"http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    proxy = args.forwarded_allow_ips
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
+                proxy_headers=bool(proxy), forwarded_allow_ips=proxy)

@@ -11,6 +11,7 @@ match the cookie's is refused. Before signing in, a short-lived signed
 `pre-session` cookie carries the sign-in form's token.
 """
 
+import hashlib
 import secrets
 
 from itsdangerous import BadSignature
@@ -49,14 +50,14 @@ class SessionSigner:
         self._sign_in = URLSafeTimedSerializer(secret,
                                                salt="keras-dmtl-sign-in")
 
-    def session_value(self, user):
+    def session_value(self, user, mark=""):
         """The cookie value of a new session for `user`, with a new CSRF
-        token."""
-        return self._sessions.dumps({"user": user,
+        token and the `password_mark` of the user's stored hash."""
+        return self._sessions.dumps({"user": user, "mark": mark,
                                      "csrf": secrets.token_urlsafe(32)})
 
     def read_session(self, value):
-        """The session `{"user", "csrf"}`, or None if the value is missing,
+        """The session `{"user", "mark", "csrf"}`, or None if the value is missing,
         forged or expired."""
         return _load(self._sessions, value, self.max_age)
 
@@ -76,6 +77,11 @@ class SessionSigner:
                             httponly=True, samesite="strict",
                             secure=self.secure)
 
+    def clear_cookie(self, response, name):
+        """Deletes a cookie, with the same flags it was set with."""
+        response.delete_cookie(name, path="/", httponly=True,
+                               samesite="strict", secure=self.secure)
+
 
 def _load(serializer, value, max_age):
     if not value:
@@ -88,6 +94,12 @@ def _load(serializer, value, max_age):
 
 
 def same_token(expected, given):
-    """Whether a form's CSRF token matches (constant-time)."""
+    """Whether a form's CSRF token matches (constant-time; any text)."""
     return bool(expected) and bool(given) and secrets.compare_digest(
-        str(expected), str(given))
+        str(expected).encode("utf-8"), str(given).encode("utf-8"))
+
+
+def password_mark(password_hash):
+    """A short digest of a user's stored hash, kept in the session: a new
+    password (or a removed user) ends the sessions made before."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]

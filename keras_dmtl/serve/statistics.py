@@ -1,6 +1,7 @@
 """The figures of the dashboard: visitors over time, ages, label splits."""
 
 import collections
+import math
 import dataclasses
 import datetime
 
@@ -100,7 +101,8 @@ def compute_statistics(session, chosen):
     while time < chosen.end:
         per_bucket.append((time, counts.get(time, 0)))
         time += step
-    ages = [row.age for row in rows if row.age is not None]
+    ages = [row.age for row in rows
+            if row.age is not None and math.isfinite(row.age)]
     seconds = [row.duration_s for row in rows]
     return Statistics(
         start=chosen.start, end=chosen.end, tracks=len(rows),

@@ -1,9 +1,19 @@
 """How a stored track reads on the page and in the exports."""
 
+import math
+
 EXPORT_COLUMNS = ("key", "source", "first_seen", "last_seen", "duration_s",
                   "frames", "detections", "confidence", "age", "gender",
                   "race", "expression", "model")
 MAX_SERIES = 12
+
+
+def finite(value, digits=4):
+    """A float rounded, or None for a missing or non-finite one (JSON has
+    no NaN; PostgreSQL, unlike SQLite, keeps it)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), digits)
 
 
 def export_row(track, attributes=False):
@@ -20,10 +30,10 @@ def export_row(track, attributes=False):
         "key": track.key, "source": track.source.name,
         "first_seen": track.first_seen.isoformat(),
         "last_seen": track.last_seen.isoformat(),
-        "duration_s": round(track.duration_s, 3), "frames": track.frames,
+        "duration_s": finite(track.duration_s, 3), "frames": track.frames,
         "detections": track.detections,
-        "confidence": round(track.confidence, 4),
-        "age": None if track.age is None else round(track.age, 2),
+        "confidence": finite(track.confidence),
+        "age": finite(track.age, 2),
         "gender": track.gender, "race": track.race,
         "expression": track.expression,
         "model": track.model.name if track.model is not None else None,

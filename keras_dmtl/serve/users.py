@@ -70,19 +70,27 @@ def list_users(database):
             select(User.name, User.created_at).order_by(User.name))]
 
 
+def stored_hash(database, name):
+    """The stored password hash of `name`, or None (read only)."""
+    if not NAME_PATTERN.match(name or ""):  # nothing odd reaches SQL
+        return None
+    with database.read_only_session() as session:
+        return session.scalar(select(User.password_hash)
+                              .where(User.name == name))
+
+
 def authenticate(database, name, password):
-    """Whether `name` and `password` belong to a user (read only).
+    """The stored hash of the user if `name` and `password` belong to one,
+    else None (read only).
 
     An unknown name costs the same scrypt as a known one, so the answer
     time does not tell which names exist.
     """
-    with database.read_only_session() as session:
-        stored = session.scalar(select(User.password_hash)
-                                .where(User.name == name))
+    stored = stored_hash(database, name)
     if stored is None:
         verify_password(password, _dummy_hash())
-        return False
-    return verify_password(password, stored)
+        return None
+    return stored if verify_password(password, stored) else None
 
 
 @functools.cache

@@ -59,3 +59,13 @@ def add_training_arguments(parser, out):
                         help="no progress bars (they are off anyway when "
                              "the output is not a terminal)")
     return parser
+
+
+def add_align_argument(parser):
+    """Adds `--align` (re-align the faces as `watch` does, before
+    training; see `keras_dmtl.data.align_examples`) to a recipe's parser."""
+    parser.add_argument("--align", action="store_true",
+                        help="re-align the UTKFace faces on five landmarks "
+                             "(MTCNN) as `watch` and `predict` do, before "
+                             "training; the crops are cached, faces not "
+                             "found are skipped and counted")

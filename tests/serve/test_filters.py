@@ -63,3 +63,11 @@ def test_a_filter_writes_back_its_query_string():
     assert chosen.form_value("min_age") == "30"
     assert chosen.form_value("start") == "2026-05-01T10:00"
     assert chosen.form_value("race") == ""
+
+
+def test_times_with_seconds_keep_them_in_links():
+    chosen = TrackFilter.from_query({"start": "2026-05-01T10:00:30Z"})
+    assert chosen.start == datetime.datetime(2026, 5, 1, 10, 0, 30,
+                                             tzinfo=UTC)
+    assert chosen.query() == "start=2026-05-01T10%3A00%3A30"
+    assert chosen.form_value("start") == "2026-05-01T10:00:30"

@@ -152,3 +152,72 @@ def _table_counts(path):
                           "models", "live_tracks")}
     finally:
         connection.close()
+
+
+def test_a_session_ends_when_its_user_is_removed_or_gets_a_new_password(
+        app, signed_in):
+    from keras_dmtl.serve import add_user
+    from keras_dmtl.serve import remove_user
+
+    database = app.state.database
+    assert signed_in.get("/api/models").status_code == 200
+    add_user(database, USER, "a brand new password", replace=True)
+    try:
+        assert signed_in.get("/api/models").status_code == 401
+        assert sign_in(signed_in, password="a brand new password"
+                       ).status_code == 303
+        assert signed_in.get("/api/models").status_code == 200
+        remove_user(database, USER)
+        assert signed_in.get("/api/models").status_code == 401
+    finally:
+        add_user(database, USER, PASSWORD, replace=True)
+
+
+@pytest.mark.parametrize("token", ["é", "\x00", "a" * 5000])
+def test_odd_csrf_tokens_are_refused_not_crashed_on(client, signed_in,
+                                                    token):
+    client.get("/sign-in")
+    answer = client.post("/sign-in", data={"name": USER, "password": "x",
+                                           "csrf": token},
+                         follow_redirects=False)
+    assert answer.status_code == 403
+    answer = signed_in.post("/sign-out", data={"csrf": token},
+                            follow_redirects=False)
+    assert answer.status_code == 403
+
+
+@pytest.mark.parametrize("name", ["oper\x00ator", "é" * 300, "' OR 1=1 --"])
+def test_odd_names_are_a_wrong_name_not_a_crash(client, name):
+    assert sign_in(client, name=name).status_code == 401
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"page": "\u00b2"}, "page"),
+    ({"page": "9" * 5000}, "page"),
+    ({"start": "0001-01-01T00:00+05:00"}, "start"),
+    ({"end": "9999-12-31T23:00"}, "end"),
+    ({"start": "2020-01-01", "end": "2026-01-01"}, "at most 400 days"),
+    ({"source": "do\x00or"}, "control characters"),
+])
+def test_odd_filter_values_are_a_400_naming_the_parameter(signed_in, params,
+                                                          message):
+    for path in ("/", "/api/stats"):
+        answer = signed_in.get(path, params=params)
+        assert answer.status_code == 400, (path, params)
+        assert message in answer.text
+
+
+def test_odd_track_keys_are_not_found(signed_in):
+    for key in ("a%00b", "x" * 65, "..%2f..%2fetc"):
+        assert signed_in.get(f"/tracks/{key}").status_code == 404
+        assert signed_in.get(f"/tracks/{key}/face.jpg").status_code == 404
+
+
+def test_signing_out_clears_the_cookie_with_its_flags(signed_in):
+    page = signed_in.get("/")
+    answer = signed_in.post("/sign-out", data={"csrf": csrf_of(page.text)},
+                            follow_redirects=False)
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith("keras_dmtl_session=")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Max-Age=0" in cookie
