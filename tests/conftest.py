@@ -11,6 +11,15 @@ MOBILENET_WEIGHTS = os.path.join(
 )
 
 
+def free_port():
+    """A TCP port free on 127.0.0.1 now (for a server a test starts)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def shared_path(*parts):
     """A path in ../shared, or skip the test with a message if it is absent."""
     path = os.path.join(SHARED, *parts)

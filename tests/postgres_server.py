@@ -18,6 +18,8 @@ import time
 
 import pytest
 
+from tests.conftest import free_port
+
 
 def _binaries():
     """The folder of `initdb` and `pg_ctl`, newest version first, or None."""
@@ -27,12 +29,6 @@ def _binaries():
             return folder
     found = shutil.which("pg_ctl")
     return os.path.dirname(found) if found else None
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PostgresServer:
@@ -54,7 +50,7 @@ class PostgresServer:
         # root-only temporary folders
         self.folder = tempfile.mkdtemp(prefix="keras_dmtl_pg_")
         self.data = os.path.join(self.folder, "data")
-        self.port = _free_port()
+        self.port = free_port()
         self.bin = _binaries()
         self.user = None
         if os.geteuid() == 0:

@@ -1,17 +1,12 @@
 """`keras-dmtl serve` in its own process, as a user starts it, for tests."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import free_port
 
 
 class ServedPage:

@@ -1,19 +1,13 @@
 import os
-import socket
 import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import REPO
+from tests.conftest import free_port
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "distributed_search.py")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.slow  # 1 min: three processes
