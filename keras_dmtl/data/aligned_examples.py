@@ -11,8 +11,6 @@ faces.
 import hashlib
 import os
 
-import numpy as np
-
 from keras_dmtl.data.alignment import DETECT_SIDE
 from keras_dmtl.data.alignment import FaceAligner
 from keras_dmtl.data.alignment import decode_rgb
@@ -96,7 +94,5 @@ def align_examples(examples, size, scale=0.8, min_confidence=0.9,
     chosen = examples.subset(kept)
     return FaceExamples(
         examples.source, examples.tasks, chosen.labels, paths=paths,
-        subjects=chosen.subjects,
-        content_ids=(np.asarray(chosen.content_ids)
-                     if chosen.content_ids is not None else None),
+        subjects=chosen.subjects, content_ids=chosen.content_ids,
         report=report)

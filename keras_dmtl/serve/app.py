@@ -79,6 +79,7 @@ MAX_EXPORT = 1_000_000
 MAX_PERIOD = datetime.timedelta(days=400)
 """The longest period the dashboard draws (in days, one bar each)."""
 TRACK_KEY = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+_UNCHECKED = object()  # a request whose session is not checked yet
 
 
 class NotSignedIn(Exception):
@@ -181,23 +182,30 @@ def create_app(database_url, secret=None, secure_cookies=False,
         return page(request, "error.html", {"message": str(error)},
                     status_code=400)
 
+    def valid_session(request):
+        """The request's session, or None if it has none, or its user was
+        removed or has a new password since; checked once per request."""
+        data = getattr(request.state, "session", _UNCHECKED)
+        if data is _UNCHECKED:
+            data = signer.read_session(request.cookies.get(SESSION_COOKIE))
+            if data is not None:
+                stored = stored_hash(database, str(data.get("user", "")))
+                if (stored is None
+                        or data.get("mark") != password_mark(stored)):
+                    data = None
+            request.state.session = data
+        return data
+
     def session_of(request):
-        """The request's session; `NotSignedIn` if it has none, or its
-        user was removed or has a new password since."""
-        data = signer.read_session(request.cookies.get(SESSION_COOKIE))
+        """The request's valid session; `NotSignedIn` if there is none."""
+        data = valid_session(request)
         if data is None:
-            raise NotSignedIn()
-        stored = stored_hash(database, str(data.get("user", "")))
-        if stored is None or data.get("mark") != password_mark(stored):
             raise NotSignedIn()
         return data
 
     def page(request, name, context, status_code=200):
-        try:
-            data = session_of(request)
-        except NotSignedIn:
-            data = None
-        context = dict(context, session=data, path=request.url.path)
+        context = dict(context, session=valid_session(request),
+                       path=request.url.path)
         return templates.TemplateResponse(request, name, context,
                                           status_code=status_code)
 
@@ -357,8 +365,8 @@ def create_app(database_url, secret=None, secure_cookies=False,
                     "updated": updated.isoformat() if updated else None}
 
     def filtered_tracks(session, chosen, paged=True):
-        """The tracks `chosen` selects (its page, or all up to
-        `MAX_EXPORT`) and how many it selects in all."""
+        """The tracks `chosen` selects: its page and how many it selects
+        in all, or (not `paged`) all of them up to `MAX_EXPORT`."""
         limit = chosen.per_page if paged else MAX_EXPORT
         offset = (chosen.page - 1) * chosen.per_page if paged else 0
         query = (select(Track).join(Track.source)
@@ -366,11 +374,13 @@ def create_app(database_url, secret=None, secure_cookies=False,
                           selectinload(Track.model),
                           defer(Track.face_jpeg), defer(Track.boxes))
                  .where(*chosen.clauses()))
+        tracks = session.scalars(query.order_by(*chosen.order())
+                                 .limit(limit).offset(offset)).all()
+        if not paged:
+            return tracks
         total = session.scalar(select(func.count()).select_from(
             select(Track.id).join(Track.source)
             .where(*chosen.clauses()).subquery()))
-        tracks = session.scalars(query.order_by(*chosen.order())
-                                 .limit(limit).offset(offset)).all()
         return tracks, total
 
     @app.get("/tracks", response_class=HTMLResponse)
@@ -436,7 +446,7 @@ def create_app(database_url, secret=None, secure_cookies=False,
     def export_rows(request, attributes):
         chosen = TrackFilter.from_query(request.query_params)
         with database.read_only_session() as session:
-            tracks, _ = filtered_tracks(session, chosen, paged=False)
+            tracks = filtered_tracks(session, chosen, paged=False)
             return [export_row(t, attributes=attributes) for t in tracks]
 
     @app.get("/export.csv")

@@ -188,17 +188,10 @@ class TrackFilter:
         """The query string of this filter with some values changed
         (None removes one), for links."""
         chosen = dataclasses.replace(self, **changes)
-        pairs = []
-        for field in dataclasses.fields(chosen):
-            value = getattr(chosen, field.name)
-            if value is None or value == field.default:
-                continue
-            if isinstance(value, datetime.datetime):
-                value = _time_text(value)
-            elif isinstance(value, float):
-                value = f"{value:g}"
-            pairs.append((field.name, str(value)))
-        return urllib.parse.urlencode(pairs)
+        return urllib.parse.urlencode([
+            (field.name, chosen.form_value(field.name))
+            for field in dataclasses.fields(chosen)
+            if getattr(chosen, field.name) not in (None, field.default)])
 
     def form_value(self, name):
         """The text an input of the filter form shows for `name`."""

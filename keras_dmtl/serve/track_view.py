@@ -110,8 +110,8 @@ def _numbers(values, prefix=""):
         yield prefix, float(values)
     elif isinstance(values, dict):
         for key, value in values.items():
-            name = key if not prefix or key == "probabilities" else (
-                f"{prefix} {key}")
-            if key == "probabilities":
+            if key == "probabilities":  # "aus AU12", not "aus probabilities AU12"
                 name = prefix
+            else:
+                name = f"{prefix} {key}" if prefix else key
             yield from _numbers(value, name)

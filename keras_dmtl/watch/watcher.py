@@ -176,16 +176,12 @@ class Watcher:
 
     def live_row(self, track):
         """What the live page shows of a track in view (a dict)."""
-        summary = track.summary(self.runtime.tasks)
-        age = summary.get("age", {}).get("value")
         _, x, y, w, h = track.boxes[-1]
         return dict(key=track.key, first_seen=_utc(track.first_time),
                     last_seen=_utc(track.last_time),
                     box=[round(float(v), 1) for v in (x, y, w, h)],
                     confidence=round(float(track.confidence), 4),
-                    age=None if age is None else float(age),
-                    **{name: summary.get(name, {}).get("label")
-                       for name in STORED_LABELS})
+                    **_columns(track.summary(self.runtime.tasks)))
 
     def _frame(self, name, seconds, image, gray):
         """Tracks one frame; queues the faces detected on it."""
@@ -245,22 +241,27 @@ class Watcher:
 
         tasks = self.runtime.tasks
         summary = track.summary(tasks)
-        columns = {name: summary.get(name, {}).get("label")
-                   for name in STORED_LABELS}
-        age = summary.get("age", {}).get("value")
         return TrackRecord(
             key=track.key, source=track.source,
             source_uri=self._uris.get(track.source, track.source),
             first_seen=_utc(track.first_time),
             last_seen=_utc(track.last_time), frames=track.frames,
             detections=track.detections,
-            confidence=round(track.confidence, 4),
-            age=None if age is None else float(age), attributes=summary,
+            confidence=round(track.confidence, 4), attributes=summary,
             boxes=track.boxes,
             face_jpeg=_jpeg(track.face[1]) if track.face else None,
             observations=[(_utc(t), values)
                           for t, values in track.series(tasks)],
-            **columns)
+            **_columns(summary))
+
+
+def _columns(summary):
+    """The stored columns of a track's summary: the age and the winning
+    class of each task in `STORED_LABELS`."""
+    age = summary.get("age", {}).get("value")
+    return dict(age=None if age is None else float(age),
+                **{name: summary.get(name, {}).get("label")
+                   for name in STORED_LABELS})
 
 
 def _utc(seconds):

@@ -105,3 +105,19 @@ def test_a_period_with_one_end_gets_the_other(signed_in):
         "start": "2026-05-01T14:00"}).json()
     assert only_start["end"] == "2026-05-02T14:00:00+00:00"
     assert only_start["tracks"] == 6  # tracks 24-29
+
+
+def test_a_page_checks_its_session_against_the_users_once(signed_in,
+                                                          monkeypatch):
+    from keras_dmtl.serve import app as app_module
+
+    calls = []
+    real = app_module.stored_hash
+
+    def counted(database, name):
+        calls.append(name)
+        return real(database, name)
+
+    monkeypatch.setattr(app_module, "stored_hash", counted)
+    assert signed_in.get("/tracks").status_code == 200
+    assert calls == ["operator"]

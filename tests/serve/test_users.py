@@ -9,13 +9,7 @@ from keras_dmtl.serve.users import authenticate
 from keras_dmtl.serve.users import list_users
 from keras_dmtl.serve.users import remove_user
 from keras_dmtl.store import open_database
-
-
-@pytest.fixture
-def database(tmp_path):
-    database = open_database(f"sqlite:///{tmp_path}/watch.db")
-    yield database
-    database.dispose()
+from tests.store.conftest import database  # noqa: F401 (a fixture)
 
 
 def test_a_user_signs_in_with_the_password_only(database):

@@ -21,13 +21,6 @@ from tests.store.sample_records import model_record
 from tests.store.sample_records import track_record
 
 
-@pytest.fixture
-def database(tmp_path):
-    database = open_database(f"sqlite:///{tmp_path}/watch.db")
-    yield database
-    database.dispose()
-
-
 def test_opening_creates_the_folder_and_sets_the_pragmas(tmp_path):
     path = tmp_path / "not" / "there" / "watch.db"
     database = open_database(f"sqlite:///{path}", busy_timeout=1.5)
