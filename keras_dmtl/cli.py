@@ -61,6 +61,33 @@ def _evaluate(args):
           "report.html")
 
 
+def _calibrate(args):
+    from keras_dmtl.atomic_files import atomic_path
+    from keras_dmtl.data.any_format import read_any
+    from keras_dmtl.evaluation import calibrate_model
+    from keras_dmtl.models.load_model import load_dmtl_model
+
+    if os.path.lexists(args.out):
+        raise ValueError(f"{args.out} exists; calibrate writes a new model "
+                         "file and replaces none")
+    if not args.out.endswith(".keras"):
+        raise ValueError(f"--out {args.out}: the model file must end in "
+                         ".keras")
+    model = load_dmtl_model(args.model)
+    examples = read_any(args.data, model.tasks, args.format, args.split,
+                        args.fold, strict=args.strict)
+    print(examples.summary())
+    options = ({} if args.min_recall is None
+               else {"min_recall": args.min_recall})
+    changes = calibrate_model(model, examples, args.tasks, args.batch_size,
+                              options)
+    for name, changed in changes.items():
+        print(f"{name}: {changed if changed else 'nothing to tune'}")
+    with atomic_path(args.out) as temporary:
+        model.save(temporary)
+    print(f"Calibrated model written to {args.out}")
+
+
 def _compare(args):
     from keras_dmtl.evaluation.compare import compare_runs
     from keras_dmtl.evaluation.compare import write_comparison
@@ -207,6 +234,32 @@ def main(argv=None):
                           help="fail on bad input instead of skipping it")
     evaluate.add_argument("--out", required=True, help="report folder")
     evaluate.set_defaults(run=_evaluate)
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="tune a trained model's decisions (class offsets, label "
+             "thresholds) on held-out faces; writes a new .keras file")
+    calibrate.add_argument("model", help="a .keras file of a DMTLModel")
+    calibrate.add_argument("--data", required=True,
+                           help="held-out faces, never trained on nor "
+                                "reported on: a dataset folder or CSV table")
+    calibrate.add_argument("--tasks", nargs="+",
+                           help="the tasks to calibrate (default: every "
+                                "task the data label)")
+    calibrate.add_argument("--min-recall", type=float,
+                           help="nominal tasks: the least recall every class "
+                                "must reach; the offsets with the best "
+                                "accuracy among those that reach it are kept "
+                                "(default: the best macro-F1)")
+    calibrate.add_argument("--format", default="auto", choices=DATA_FORMATS)
+    calibrate.add_argument("--split", default="test", help="FER2013 split")
+    calibrate.add_argument("--fold", type=int, default=0, help="Adience fold")
+    calibrate.add_argument("--batch-size", type=int, default=32)
+    calibrate.add_argument("--strict", action="store_true",
+                           help="fail on bad input instead of skipping it")
+    calibrate.add_argument("--out", required=True,
+                           help="the calibrated model (.keras, must not "
+                                "exist)")
+    calibrate.set_defaults(run=_calibrate)
     compare = commands.add_parser("compare",
                                   help="one table of several runs' metrics")
     compare.add_argument("runs", nargs="+", help="run folders")

@@ -1,4 +1,5 @@
 from keras_dmtl.evaluation.bias import bias_tables
+from keras_dmtl.evaluation.calibration import calibrate_model
 from keras_dmtl.evaluation.compare import compare_runs
 from keras_dmtl.evaluation.compare import write_comparison
 from keras_dmtl.evaluation.compare import write_run_metrics

@@ -108,7 +108,7 @@ class FaceBehaviorRecipe(Recipe):
         # One model for every task.
         model = self.build_model(args, strategy, tasks, steps)
         run.fit(model, train_data, steps_per_epoch=steps, epochs=args.epochs)
-        calibrate_on(model, calibration, args.image_size, args.batch_size)
+        calibrate_on(model, calibration, args.batch_size)
 
         # Each dataset's test faces, for the tasks it labels.
         results = {}

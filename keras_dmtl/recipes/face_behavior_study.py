@@ -210,7 +210,7 @@ def _train_and_score(recipe, args, strategy, datasets, calibration, tasks,
     model.fit(data, steps_per_epoch=steps, epochs=args.epochs,
               verbose=fit_verbose())
     calibrate_on(model, {n: v for n, v in calibration.items() if n in own},
-                 args.image_size, args.batch_size)
+                 args.batch_size)
     return held_out_scores(model, own, args.image_size, args.batch_size)
 
 

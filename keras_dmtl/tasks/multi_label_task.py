@@ -198,7 +198,7 @@ class MultiLabelTask(Task):
         self.thresholds = chosen
         return chosen
 
-    def calibrate(self, labels, outputs):
+    def calibrate(self, labels, outputs, options=None):
         """Chooses each label's threshold on held-out faces."""
         chosen = self.choose_thresholds(
             labels, outputs[f"{self.name}_probabilities"])

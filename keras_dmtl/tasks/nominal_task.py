@@ -16,10 +16,21 @@ class NominalTask(Task):
     cross-entropy; the prediction is the class of the largest logit. Labels
     are integer class indices, `-1` for "not annotated".
 
+    A class that is rare in training (UTKFace's "others" race) is seldom
+    predicted. `class_offsets` adds a number to each class's logit before
+    the answer and its probabilities are taken (post-hoc logit adjustment,
+    Menon et al. 2021): `-tau * log(prior)` with `tau = 1` gives every
+    class the same weight, `tau = 0` the model as trained. `calibrate`
+    chooses `tau` on held-out faces (`keras-dmtl calibrate`); the offsets
+    change no weight, are saved with the model and go into every
+    artifact's serving graph. Training ignores them.
+
     Args:
         name: str. The task's name, a Python identifier.
         classes: list of str, the class names in label order, or an int,
             the number of classes (named `"0"`, `"1"`, ...).
+        class_offsets: optional list of floats, one per class, added to the
+            logits before the answer and the probabilities (default: none).
 
     Example:
 
@@ -27,12 +38,14 @@ class NominalTask(Task):
     gender = keras_dmtl.NominalTask("gender", ["male", "female"])
     gender.decode(np.array([[2.0, -1.0]]))
     # [{'label': 'male', 'index': 0, 'probabilities': {'male': 0.95, ...}}]
+    gender.class_offsets = [0.0, 3.5]  # 2.0 < -1.0 + 3.5
+    gender.decode(np.array([[2.0, -1.0]]))[0]["label"]  # 'female'
     ```
     """
 
     kind = "nominal"
 
-    def __init__(self, name, classes):
+    def __init__(self, name, classes, class_offsets=None):
         super().__init__(name)
         if isinstance(classes, int):
             classes = [str(i) for i in range(classes)]
@@ -44,6 +57,22 @@ class NominalTask(Task):
         if len(set(classes)) != len(classes):
             raise ValueError(f"Task '{name}' has repeated classes: {classes}.")
         self.classes = classes
+        self.class_offsets = class_offsets
+
+    @property
+    def class_offsets(self):
+        return self._class_offsets
+
+    @class_offsets.setter
+    def class_offsets(self, offsets):
+        if offsets is not None:
+            offsets = [float(o) for o in np.asarray(offsets).reshape(-1)]
+            if len(offsets) != len(self.classes) or not np.all(
+                    np.isfinite(offsets)):
+                raise ValueError(
+                    f"Task '{self.name}': class_offsets must be "
+                    f"{len(self.classes)} finite numbers, got {offsets}.")
+        self._class_offsets = offsets
 
     @property
     def num_classes(self):
@@ -100,15 +129,21 @@ class NominalTask(Task):
 
     # === Answers ===
 
+    def _adjusted(self, logits):
+        """The logits with `class_offsets` added (NumPy)."""
+        if self.class_offsets is None:
+            return logits
+        return logits + np.asarray(self.class_offsets, logits.dtype)
+
     def predict_index(self, raw):
-        """The class of the largest logit (NumPy)."""
-        return np.argmax(np.asarray(raw), axis=-1)
+        """The class of the largest (adjusted) logit (NumPy)."""
+        return np.argmax(self._adjusted(np.asarray(raw, "float32")), axis=-1)
 
     def numpy_outputs(self, raw):
-        logits = np.asarray(raw, "float32")
+        logits = self._adjusted(np.asarray(raw, "float32"))
         shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
         return {
-            self.name: self.predict_index(logits).astype("int32"),
+            self.name: np.argmax(logits, axis=-1).astype("int32"),
             f"{self.name}_probabilities": (
                 shifted / shifted.sum(axis=-1, keepdims=True)),
         }
@@ -117,6 +152,8 @@ class NominalTask(Task):
         import tensorflow as tf
 
         logits = tf.cast(raw, tf.float32)
+        if self.class_offsets is not None:
+            logits = logits + tf.constant(self.class_offsets, tf.float32)
         return {self.name: tf.argmax(logits, axis=-1, output_type=tf.int32),
                 f"{self.name}_probabilities": tf.nn.softmax(logits)}
 
@@ -148,12 +185,124 @@ class NominalTask(Task):
         entry = super().describe()
         entry.update({"labels": list(self.classes),
                       "answer": "the class index",
-                      "probabilities": "softmax over the classes"})
+                      "probabilities": "softmax over the classes"
+                      + ("" if self.class_offsets is None else
+                         " of the logits plus class_offsets")})
         return entry
 
     @classmethod
     def from_legacy_description(cls, entry):
         return cls(entry["name"], list(entry["labels"]))
+
+    def labels_match(self, other):
+        """Whether `other` reads the same labels, whatever its offsets."""
+        return (type(self) is type(other) and self.name == other.name
+                and self.classes == other.classes)
+
+    # === Calibration ===
+
+    def prior_offsets(self, labels, strength=1.0):
+        """`-strength * log(prior)`: offsets that undo the class prior.
+
+        Args:
+            labels: class labels (-1 skipped) whose frequencies, each
+                count plus one, are the prior.
+            strength: `tau`; 1 weighs every class the same.
+
+        Returns:
+            A float array, one offset per class.
+        """
+        labels = np.asarray(labels)
+        true = labels[self.annotated(labels)].astype("int64")
+        counts = np.bincount(true, minlength=self.num_classes) + 1.0
+        return -float(strength) * np.log(counts / counts.sum())
+
+    def choose_offsets(self, labels, probabilities, min_recall=None,
+                       strengths=np.round(np.arange(0, 1.51, 0.1), 2)):
+        """Sets `class_offsets` to `-tau * log(prior)`, `tau` chosen on faces.
+
+        The prior is the class frequencies of `labels` (each count plus
+        one). Each `tau` of `strengths` (and 0, the model as trained) is
+        tried on the given answers. Without `min_recall` the one with the
+        best macro-F1 is kept, so a rare class gains recall where that
+        costs the others less than it gains; with it, the one with the best
+        accuracy among those where every class's recall reaches
+        `min_recall` (or, where none does, the one with the largest
+        smallest recall). Strengths within one face's worth (1 / n) of the
+        best count as tied, and the smallest of them is kept.
+
+        Args:
+            labels: `(n,)` class labels of held-out faces (-1 skipped).
+            probabilities: `(n, C)` the task's probabilities on them, as
+                the model gives them now (with its current offsets).
+            min_recall: optional float, the least recall every class must
+                reach.
+            strengths: the values of `tau` to try.
+
+        Returns:
+            A dict: the chosen `strength`, its `macro_f1`, `accuracy` and
+            `min_recall`, whether `min_recall` was `reached`, the
+            `offsets`, and `by_strength`, each strength's macro-F1,
+            accuracy and smallest class recall.
+        """
+        from keras_dmtl.evaluation.scores import nominal_scores
+
+        labels = np.asarray(labels)
+        mask = self.annotated(labels)
+        true = labels[mask].astype("int64")
+        if not len(true):
+            raise ValueError(f"Task '{self.name}': no labelled faces to "
+                             "choose class offsets on")
+        logits = np.log(np.clip(np.asarray(probabilities, "float64")[mask],
+                                1e-12, None))
+        if self.class_offsets is not None:
+            logits = logits - np.asarray(self.class_offsets)
+        unit = self.prior_offsets(true)
+        table = []
+        for tau in sorted(set([0.0] + [float(t) for t in strengths])):
+            predicted = np.argmax(logits + tau * unit, axis=-1)
+            scores = nominal_scores(true, predicted, self.num_classes)
+            recalls = [np.mean(predicted[true == c] == c)
+                       for c in range(self.num_classes) if np.any(true == c)]
+            table.append({"strength": tau, "macro_f1": scores["macro_f1"],
+                          "accuracy": scores["accuracy"],
+                          "min_recall": float(np.min(recalls))})
+        candidates, key = table, "macro_f1"
+        if min_recall is not None:
+            key = "accuracy"
+            candidates = [r for r in table if r["min_recall"] >= min_recall]
+            if not candidates:
+                top = max(r["min_recall"] for r in table)
+                candidates = [r for r in table if r["min_recall"] == top]
+        top = max(r[key] for r in candidates)
+        best = min((r for r in candidates if r[key] >= top - 1 / len(true)),
+                   key=lambda r: r["strength"])
+        tau = best["strength"]
+        self.class_offsets = None if tau == 0 else list(tau * unit)
+        return {**best,
+                "reached": (None if min_recall is None
+                            else best["min_recall"] >= min_recall),
+                "offsets": dict(zip(self.classes,
+                                    self.class_offsets or [0.0] * len(
+                                        self.classes))),
+                "by_strength": table}
+
+    def calibrate(self, labels, outputs, options=None):
+        """Chooses the class offsets on held-out faces (`choose_offsets`).
+
+        `options` may hold `min_recall`.
+        """
+        chosen = self.choose_offsets(
+            labels, outputs[f"{self.name}_probabilities"],
+            min_recall=(options or {}).get("min_recall"))
+        changed = {key: round(chosen[key], 4)
+                   for key in ("strength", "accuracy", "macro_f1",
+                               "min_recall")}
+        if chosen["reached"] is not None:
+            changed["reached"] = chosen["reached"]
+        changed["offsets"] = {c: round(o, 4)
+                              for c, o in chosen["offsets"].items()}
+        return changed
 
     # === Evaluation ===
 
@@ -235,6 +384,8 @@ class NominalTask(Task):
     def get_config(self):
         config = super().get_config()
         config["classes"] = list(self.classes)
+        config["class_offsets"] = (None if self.class_offsets is None
+                                   else list(self.class_offsets))
         return config
 
 

@@ -246,12 +246,14 @@ class Task:
         got = np.asarray(outputs[self.name]).reshape(expected.shape)
         return got == expected, "same class"
 
-    def calibrate(self, labels, outputs):
+    def calibrate(self, labels, outputs, options=None):
         """Tunes the task's decisions on held-out faces (never test faces).
 
         Args:
             labels: the task's labels of the held-out faces.
             outputs: `numpy_outputs` of the model on them.
+            options: optional dict of what the kind's calibration takes
+                (a nominal task's `min_recall`); other keys are ignored.
 
         Returns:
             A dict of what changed (saved with the model when it is saved

@@ -152,23 +152,21 @@ def hold_out_for_calibration(datasets, tasks, seed=0, fraction=0.2):
     return datasets, calibration
 
 
-def calibrate_on(model, calibration, image_size, batch_size=32):
+def calibrate_on(model, calibration, batch_size=32):
     """Calibrates the model's tasks that need it on held-out faces.
 
     The model is compiled again afterwards, so that its metrics use the new
     decisions.
     """
-    from keras_dmtl.data import face_dataset
-    from keras_dmtl.evaluation import collect_predictions
+    from keras_dmtl.evaluation import calibrate_model
 
     for name, validation in calibration.items():
-        own = [t for t in model.tasks if t.name in validation.task_names
+        own = [t.name for t in model.tasks if t.name in validation.task_names
                and t.needs_calibration]
         if not own:
             continue
-        data = face_dataset(validation, model.tasks, image_size, batch_size)
-        for task_name, p in collect_predictions(model, data, own).items():
-            changed = p.task.calibrate(p.labels, p.outputs)
+        for task_name, changed in calibrate_model(
+                model, validation, own, batch_size).items():
             if changed:
                 print(f"{task_name} calibrated on {name}: {changed}")
     model.compile(optimizer=model.optimizer)

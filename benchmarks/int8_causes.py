@@ -1,0 +1,109 @@
+"""Where a full-integer TFLite file loses a trained model's answers.
+
+Two questions on the export's parity faces (the first `--images` of the
+run's test faces), each answered by agreement with the Keras model per
+task (the export's rule: age within one year, the same class otherwise):
+
+1. Are the calibration faces to blame (activation ranges too narrow for
+   faces unlike them)? `int8` and `int16x8` calibrated on the next 200
+   faces, on 1,000 faces, and on the parity faces themselves.
+2. Is one kind of operator to blame? Full int8 with every operator of one
+   kind kept in float (TFLite's quantization debugger's `denylisted_ops`).
+
+    python benchmarks/int8_causes.py runs/utkface_fer/model.keras \\
+        --data runs/utkface_fer/test_utkface.csv
+"""
+
+import argparse
+import os
+import tempfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import pandas as pd  # noqa: E402
+
+from keras_dmtl.export import load_artifact  # noqa: E402
+from keras_dmtl.export import parity_report  # noqa: E402
+from keras_dmtl.export import sample_images  # noqa: E402
+from keras_dmtl.export import write_saved_model  # noqa: E402
+from keras_dmtl.export import write_tflite  # noqa: E402
+from keras_dmtl.export.model_info import write_model_info  # noqa: E402
+from keras_dmtl.export.runtimes import KerasRuntime  # noqa: E402
+from keras_dmtl.models.load_model import load_dmtl_model  # noqa: E402
+
+OPS = ["DEPTHWISE_CONV_2D", "CONV_2D", "FULLY_CONNECTED", "ADD", "MEAN"]
+
+parser = argparse.ArgumentParser()
+parser.add_argument("model", help="a trained DMTLModel .keras file")
+parser.add_argument("--data", required=True, help="the run's test faces")
+parser.add_argument("--images", type=int, default=200)
+parser.add_argument("--out", help="CSV file for the table")
+args = parser.parse_args()
+
+model = load_dmtl_model(args.model)
+parity, _ = sample_images(args.data, model.image_size, args.images)
+calibrations = {
+    "next 200 faces": sample_images(args.data, model.image_size, 200,
+                                    offset=args.images)[0],
+    "1,000 faces": sample_images(args.data, model.image_size, 1000,
+                                 offset=args.images)[0],
+    "the parity faces": parity,
+}
+keras_runtime = KerasRuntime(args.model, model=model)
+reference = keras_runtime.predict(parity)
+folder = tempfile.mkdtemp()
+write_model_info(keras_runtime.info, folder)
+saved_model = write_saved_model(model, os.path.join(folder, "saved"),
+                                bytes_signature=False)
+rows = []
+
+
+def measure(path, **row):
+    report = parity_report(model.tasks, reference,
+                           load_artifact(path, num_threads=2).predict(parity),
+                           "int8")
+    row.update({"MB": round(os.path.getsize(path) / 2**20, 2),
+                **{name: f"{t['agreement']:.1%}"
+                   for name, t in report["tasks"].items()}})
+    rows.append(row)
+    print(row, flush=True)
+
+
+for precision in ("int8", "int16x8"):
+    for name, faces in calibrations.items():
+        measure(write_tflite(saved_model, os.path.join(folder, "m.tflite"),
+                             precision, faces),
+                precision=precision, calibration=name, float_ops="")
+
+
+def float_ops_int8(ops, faces):
+    """Full int8 with the operators of `ops` kept in float."""
+    import tensorflow as tf
+
+    def dataset():
+        for image in faces:
+            yield [image[None].astype("float32")]
+
+    converter = tf.lite.TFLiteConverter.from_saved_model(
+        saved_model, signature_keys=["serving_default"])
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = dataset
+    debugger = tf.lite.experimental.QuantizationDebugger(
+        converter=converter, debug_dataset=dataset,
+        debug_options=tf.lite.experimental.QuantizationDebugOptions(
+            denylisted_ops=ops))
+    path = os.path.join(folder, "m.tflite")
+    with open(path, "wb") as file:
+        file.write(debugger.get_nondebug_quantized_model())
+    return path
+
+
+for op in OPS:
+    measure(float_ops_int8([op], calibrations["next 200 faces"]),
+            precision="int8", calibration="next 200 faces", float_ops=op)
+
+table = pd.DataFrame(rows)
+print()
+print(table.to_markdown(index=False))
+if args.out:
+    table.to_csv(args.out, index=False)
