@@ -46,6 +46,10 @@ os.makedirs(args.out, exist_ok=True)
 
 model = load_dmtl_model(args.model)
 tasks = [find_task(model.tasks, name) for name in args.tasks]
+for task in tasks:
+    if task.class_offsets is not None:
+        raise SystemExit(f"{args.model}: '{task.name}' has class offsets "
+                         "already; give the model as trained")
 examples = read_any(args.data, model.tasks)
 calibration, evaluation = split_examples(examples, 0.5, args.seed)
 print(f"{len(examples)} test faces: {len(calibration)} to calibrate on, "
@@ -77,9 +81,6 @@ def scores(task, labels, probabilities, offsets):
 held_out = predictions(calibration)
 reported = predictions(evaluation)
 for task in tasks:
-    if task.class_offsets is not None:
-        raise SystemExit(f"{args.model}: '{task.name}' has class offsets "
-                         "already; give the model as trained")
     chosen = task.choose_offsets(
         held_out[task.name].labels,
         held_out[task.name].outputs[f"{task.name}_probabilities"],

@@ -73,6 +73,12 @@ def _calibrate(args):
     if not args.out.endswith(".keras"):
         raise ValueError(f"--out {args.out}: the model file must end in "
                          ".keras")
+    folder = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(folder):
+        raise ValueError(f"--out {args.out}: no folder {folder}")
+    if args.min_recall is not None and not 0 <= args.min_recall <= 1:
+        raise ValueError(f"--min-recall {args.min_recall}: a recall lies "
+                         "between 0 and 1")
     model = load_dmtl_model(args.model)
     examples = read_any(args.data, model.tasks, args.format, args.split,
                         args.fold, strict=args.strict)

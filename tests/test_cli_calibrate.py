@@ -67,3 +67,10 @@ def test_calibrate_writes_a_new_model_with_tuned_decisions(tmp_path,
               str(tmp_path / "held_out.csv"), "--tasks", "gender",
               "--min-recall", "0.3", "--out", str(tmp_path / "other.keras")])
     assert not (tmp_path / "other.keras").exists()
+    for bad, message in ((["--min-recall", "1.5"], "a recall lies between"),
+                         (["--out", str(tmp_path / "no" / "m.keras")],
+                          "no folder")):
+        with pytest.raises(SystemExit, match=message):
+            main(["calibrate", str(tmp_path / "model.keras"), "--data",
+                  str(tmp_path / "held_out.csv"), "--out",
+                  str(tmp_path / "third.keras"), *bad])

@@ -14,6 +14,8 @@ class MaskedAccuracy(MaskedMean):
     example is skipped.
 
     Args:
+        class_offsets: optional list of floats, one per class, added to the
+            logits before the arg-max (`NominalTask.class_offsets`).
         name: name of the metric. Defaults to `"accuracy"`.
         dtype: dtype of the metric's state.
 
@@ -26,9 +28,20 @@ class MaskedAccuracy(MaskedMean):
     ```
     """
 
-    def __init__(self, name="accuracy", dtype="float32"):
+    def __init__(self, class_offsets=None, name="accuracy", dtype="float32"):
         super().__init__(name=name, dtype=dtype)
+        self.class_offsets = (None if class_offsets is None
+                              else [float(o) for o in class_offsets])
 
     def per_example(self, labels, y_pred):
+        if self.class_offsets is not None:
+            y_pred = ops.add(ops.cast(y_pred, "float32"),
+                             ops.convert_to_tensor(self.class_offsets,
+                                                   "float32"))
         predicted = ops.cast(ops.argmax(y_pred, axis=-1), "float32")
         return ops.cast(ops.equal(predicted, labels), "float32")
+
+    def get_config(self):
+        config = super().get_config()
+        config["class_offsets"] = self.class_offsets
+        return config

@@ -95,7 +95,7 @@ class NominalTask(Task):
     def metrics(self):
         from keras_dmtl.metrics.masked_accuracy import MaskedAccuracy
 
-        return [MaskedAccuracy(name="accuracy")]
+        return [MaskedAccuracy(self.class_offsets, name="accuracy")]
 
     # === Labels ===
 
@@ -370,9 +370,11 @@ class NominalTask(Task):
         return (accuracy - base) / (1.0 - base) if base < 1 else 0.0
 
     def gradcam_score(self, raw):
-        """The logit of the predicted class."""
+        """The logit of the predicted class (offsets included)."""
         from keras import ops
 
+        if self.class_offsets is not None:
+            raw = raw + ops.convert_to_tensor(self.class_offsets, raw.dtype)
         return ops.max(raw, axis=-1)
 
     def caption(self, outputs, index):
@@ -384,8 +386,8 @@ class NominalTask(Task):
     def get_config(self):
         config = super().get_config()
         config["classes"] = list(self.classes)
-        config["class_offsets"] = (None if self.class_offsets is None
-                                   else list(self.class_offsets))
+        if self.class_offsets is not None:  # older releases read the rest
+            config["class_offsets"] = list(self.class_offsets)
         return config
 
 

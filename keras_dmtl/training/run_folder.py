@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -364,15 +363,17 @@ class RunFolder:
         from keras_dmtl.training.history_file import HistoryFile
         from keras_dmtl.training.same_start import SameStart
         from keras_dmtl.training.same_start import WorkersDisagree
+        from keras_dmtl.training.stop_on_signal import StopOnSignal
 
         self.record(history)
         self.record(backup)
         restore = keras.callbacks.BackupAndRestore(
             self.file(backup), double_checkpoint=True,
             delete_checkpoint=False)
+        stop = StopOnSignal()
         callbacks = [restore, SameStart(self.chief_path),
-                     HistoryFile(self.file(history)), *callbacks]
-        previous = _terminate_as_interrupt()
+                     HistoryFile(self.file(history)), *callbacks, stop]
+        stop.install()
         try:
             from keras_dmtl.progress import fit_verbose
 
@@ -389,7 +390,7 @@ class RunFolder:
                   file=sys.stderr)
             raise SystemExit(130) from None
         finally:
-            _restore_terminate(previous)
+            stop.restore()
 
     def commit(self):
         """Writes `run.json` last; removes the marker and the backup.
@@ -479,19 +480,3 @@ def _fingerprint(examples):
 
 def _now():
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
-def _terminate_as_interrupt():
-    try:
-        return signal.signal(signal.SIGTERM, _raise_interrupt)
-    except ValueError:  # not the main thread
-        return None
-
-
-def _restore_terminate(previous):
-    if previous is not None:
-        signal.signal(signal.SIGTERM, previous)

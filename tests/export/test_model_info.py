@@ -40,8 +40,7 @@ def test_info_names_inputs_outputs_and_labels(info, model):
     assert not group["values_are_ranks"]
     assert gender["labels"] == ["male", "female"]
     assert gender["config"] == {"name": "gender",
-                                "classes": ["male", "female"],
-                                "class_offsets": None}
+                                "classes": ["male", "female"]}
     json.dumps(info)  # JSON-ready
 
 

@@ -18,6 +18,17 @@ def test_masked_accuracy_skips_missing_labels():
     assert float(metric.result()) == 0.0
 
 
+def test_masked_accuracy_adds_class_offsets_before_the_arg_max():
+    metric = MaskedAccuracy(class_offsets=[0.0, 0.5])
+    # 0.0 + 0.5 > 0.3: class 1, right; 1.0 > 0.0 + 0.5: class 0, right;
+    # 0.0 + 0.5 > 0.4: class 1, wrong.
+    metric.update_state(np.array([1, 0, 0]),
+                        np.array([[0.3, 0.0], [1.0, 0.0], [0.4, 0.0]]))
+    assert float(metric.result()) == pytest.approx(2 / 3)
+    restored = MaskedAccuracy.from_config(metric.get_config())
+    assert restored.class_offsets == [0.0, 0.5]
+
+
 def test_ordinal_accuracy_against_hand_decoded_ranks():
     metric = OrdinalAccuracy(edges=[1, 2, 3])
     logits = np.array([[1.0, 1.0, -1.0],    # rank 2, label 2: right

@@ -40,6 +40,18 @@ def test_the_serving_graph_applies_the_same_offsets():
                                expected["race_probabilities"], atol=1e-6)
 
 
+def test_grad_cam_and_the_accuracy_metric_follow_the_offsets():
+    race = NominalTask("race", RACES, class_offsets=[0.0, 0.0, 1.2])
+    logits = np.array([[1.0, 0.5, 0.0]], "float32")
+    # The adjusted winner is "other", 0.0 + 1.2.
+    assert float(race.gradcam_score(logits)[0]) == pytest.approx(1.2)
+    accuracy = race.metrics()[0]
+    accuracy.update_state(np.array([2]), logits)
+    assert float(accuracy.result()) == 1.0
+    assert NominalTask("race", RACES).get_config() == {
+        "name": "race", "classes": RACES}  # what older releases read
+
+
 def test_offsets_are_saved_and_do_not_change_what_labels_mean():
     race = NominalTask("race", RACES, class_offsets=[0.0, 0.5, 1.0])
     restored = NominalTask.from_config(race.get_config())
