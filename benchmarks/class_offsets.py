@@ -29,6 +29,7 @@ from keras_dmtl.data import split_examples  # noqa: E402
 from keras_dmtl.data.any_format import read_any  # noqa: E402
 from keras_dmtl.evaluation import collect_predictions  # noqa: E402
 from keras_dmtl.evaluation.scores import confusion_matrix  # noqa: E402
+from keras_dmtl.evaluation.scores import nominal_scores  # noqa: E402
 from keras_dmtl.evaluation.scores import per_class_scores  # noqa: E402
 from keras_dmtl.models.load_model import load_dmtl_model  # noqa: E402
 from keras_dmtl.tasks import find_task  # noqa: E402
@@ -70,10 +71,11 @@ def scores(task, labels, probabilities, offsets):
     predicted = adjusted.predict_index(
         np.log(np.clip(probabilities[mask], 1e-12, None)))
     true = labels[mask]
-    precision, recall, f1 = per_class_scores(
+    _, recall, _ = per_class_scores(
         confusion_matrix(true, predicted, task.num_classes))
-    return {"accuracy": round(float(np.mean(predicted == true)), 4),
-            "macro-F1": round(float(np.mean(f1)), 4),
+    overall = nominal_scores(true, predicted, task.num_classes)
+    return {"accuracy": round(overall["accuracy"], 4),
+            "macro-F1": round(overall["macro_f1"], 4),
             **{f"recall {c}": round(float(r), 3)
                for c, r in zip(task.classes, recall)}}
 

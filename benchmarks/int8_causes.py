@@ -8,7 +8,8 @@ task (the export's rule: age within one year, the same class otherwise):
    faces unlike them)? `int8` and `int16x8` calibrated on the next 200
    faces, on 1,000 faces, and on the parity faces themselves.
 2. Is one kind of operator to blame? Full int8 with every operator of one
-   kind kept in float (TFLite's quantization debugger's `denylisted_ops`).
+   kind kept in float (`write_tflite(..., "int8_mixed", float_ops=[op])`,
+   TFLite's quantization debugger's `denylisted_ops`).
 
     python benchmarks/int8_causes.py runs/utkface_fer/model.keras \\
         --data runs/utkface_fer/test_utkface.csv
@@ -76,30 +77,10 @@ for precision in ("int8", "int16x8"):
                 precision=precision, calibration=name, float_ops="")
 
 
-def float_ops_int8(ops, faces):
-    """Full int8 with the operators of `ops` kept in float."""
-    import tensorflow as tf
-
-    def dataset():
-        for image in faces:
-            yield [image[None].astype("float32")]
-
-    converter = tf.lite.TFLiteConverter.from_saved_model(
-        saved_model, signature_keys=["serving_default"])
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = dataset
-    debugger = tf.lite.experimental.QuantizationDebugger(
-        converter=converter, debug_dataset=dataset,
-        debug_options=tf.lite.experimental.QuantizationDebugOptions(
-            denylisted_ops=ops))
-    path = os.path.join(folder, "m.tflite")
-    with open(path, "wb") as file:
-        file.write(debugger.get_nondebug_quantized_model())
-    return path
-
-
 for op in OPS:
-    measure(float_ops_int8([op], calibrations["next 200 faces"]),
+    measure(write_tflite(saved_model, os.path.join(folder, "m.tflite"),
+                         "int8_mixed", calibrations["next 200 faces"],
+                         float_ops=[op]),
             precision="int8", calibration="next 200 faces", float_ops=op)
 
 table = pd.DataFrame(rows)

@@ -18,7 +18,8 @@ DEBUG_IMAGES = 32
 """How many calibration faces the quantization debugger runs."""
 
 
-def write_tflite(saved_model, path, precision="fp32", calibration=None):
+def write_tflite(saved_model, path, precision="fp32", calibration=None,
+                 float_ops=None):
     """Converts a keras-dmtl SavedModel to a `.tflite` file.
 
     Precisions:
@@ -35,6 +36,8 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None):
       exceeds `MIXED_ERROR_BAR` quantization steps stays float, as do the
       heads and the decoding after the pooled features (a few small
       layers, where 116 age thresholds near 0.5 flip under int8 noise).
+      With `float_ops`, every operator of those kinds stays float instead
+      (and nothing else), to see which kinds of operator int8 harms.
     - `int16x8`: int8 weights with 16-bit activations (TFLite's
       experimental 16x8 mode): far less activation noise, but reference
       kernels on most CPUs.
@@ -45,6 +48,9 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None):
         precision: one of `TFLITE_PRECISIONS`.
         calibration: float array `(n, H, W, 3)` of representative faces,
             needed for the precisions in `CALIBRATED`.
+        float_ops: optional list of TFLite operator names
+            (`"DEPTHWISE_CONV_2D"`, ...) that `int8_mixed` keeps in float
+            in place of the layers its debugger picks.
 
     Returns:
         `path`.
@@ -57,6 +63,9 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None):
     if precision in CALIBRATED and (calibration is None
                                     or not len(calibration)):
         raise ValueError(f"{precision} TFLite needs calibration images")
+    if float_ops and precision != "int8_mixed":
+        raise ValueError(f"float_ops {float_ops} apply to int8_mixed only, "
+                         f"not {precision}")
     converter = tf.lite.TFLiteConverter.from_saved_model(
         saved_model, signature_keys=["serving_default"])
     if precision != "fp32":
@@ -80,7 +89,7 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None):
             .EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8,
             tf.lite.OpsSet.TFLITE_BUILTINS]
     if precision == "int8_mixed":
-        flatbuffer = _mixed_int8(converter, calibration)
+        flatbuffer = _mixed_int8(converter, calibration, float_ops)
     else:
         flatbuffer = converter.convert()
     with open(path, "wb") as file:
@@ -88,9 +97,12 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None):
     return path
 
 
-def _mixed_int8(converter, calibration):
-    """Converts with the layers that int8 harms most kept in float."""
-    import pandas as pd
+def _mixed_int8(converter, calibration, float_ops=None):
+    """Converts with the layers that int8 harms most kept in float.
+
+    With `float_ops`, every operator of those kinds is kept in float
+    instead.
+    """
     import tensorflow as tf
 
     sample = calibration[:DEBUG_IMAGES]
@@ -98,6 +110,24 @@ def _mixed_int8(converter, calibration):
     def debug_dataset():
         for image in sample:
             yield [image[None].astype("float32")]
+
+    if float_ops:
+        options = tf.lite.experimental.QuantizationDebugOptions(
+            denylisted_ops=list(float_ops))
+    else:
+        options = tf.lite.experimental.QuantizationDebugOptions(
+            denylisted_nodes=_worst_layers(converter, debug_dataset))
+    debugger = tf.lite.experimental.QuantizationDebugger(
+        converter=converter, debug_dataset=debug_dataset,
+        debug_options=options)
+    return debugger.get_nondebug_quantized_model()
+
+
+def _worst_layers(converter, debug_dataset):
+    """The tensors whose int8 error exceeds `MIXED_ERROR_BAR` steps, and
+    every tensor after the trunk."""
+    import pandas as pd
+    import tensorflow as tf
 
     debugger = tf.lite.experimental.QuantizationDebugger(
         converter=converter, debug_dataset=debug_dataset)
@@ -109,10 +139,4 @@ def _mixed_int8(converter, calibration):
     error = np.sqrt(stats["mean_squared_error"]) / stats["scale"]
     names = stats["tensor_name"].astype(str)
     in_trunk = names.str.contains("trunk") | names.str.contains("_stages")
-    denied = names[(error > MIXED_ERROR_BAR) | ~in_trunk].tolist()
-    options = tf.lite.experimental.QuantizationDebugOptions(
-        denylisted_nodes=denied)
-    debugger = tf.lite.experimental.QuantizationDebugger(
-        converter=converter, debug_dataset=debug_dataset,
-        debug_options=options)
-    return debugger.get_nondebug_quantized_model()
+    return names[(error > MIXED_ERROR_BAR) | ~in_trunk].tolist()

@@ -245,7 +245,9 @@ class NominalTask(Task):
             `offsets`, and `by_strength`, each strength's macro-F1,
             accuracy and smallest class recall.
         """
+        from keras_dmtl.evaluation.scores import confusion_matrix
         from keras_dmtl.evaluation.scores import nominal_scores
+        from keras_dmtl.evaluation.scores import per_class_scores
 
         labels = np.asarray(labels)
         mask = self.annotated(labels)
@@ -262,11 +264,12 @@ class NominalTask(Task):
         for tau in sorted(set([0.0] + [float(t) for t in strengths])):
             predicted = np.argmax(logits + tau * unit, axis=-1)
             scores = nominal_scores(true, predicted, self.num_classes)
-            recalls = [np.mean(predicted[true == c] == c)
-                       for c in range(self.num_classes) if np.any(true == c)]
+            counts = confusion_matrix(true, predicted, self.num_classes)
+            _, recall, _ = per_class_scores(counts)
             table.append({"strength": tau, "macro_f1": scores["macro_f1"],
                           "accuracy": scores["accuracy"],
-                          "min_recall": float(np.min(recalls))})
+                          "min_recall": float(
+                              recall[counts.sum(1) > 0].min())})
         candidates, key = table, "macro_f1"
         if min_recall is not None:
             key = "accuracy"

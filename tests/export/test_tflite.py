@@ -80,3 +80,32 @@ def test_unknown_precision_and_missing_calibration_are_refused(tmp_path):
         write_tflite("unused", str(tmp_path / "m.tflite"), "int4")
     with pytest.raises(ValueError, match="needs calibration images"):
         write_tflite("unused", str(tmp_path / "m.tflite"), "int8")
+
+
+def test_mixed_int8_can_keep_kinds_of_operator_in_float(exports, face_folder,
+                                                         tmp_path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    from keras_dmtl.export import sample_images
+    from tests.export.conftest import IMAGE_SIZE
+
+    out, _ = exports
+    saved_model = os.path.join(out, "saved_model")
+    faces, _ = sample_images(face_folder, IMAGE_SIZE, 16)
+    # Depthwise convolutions in float, everything else, heads included
+    # (the default int8_mixed keeps those in float), in int8.
+    path = write_tflite(saved_model, str(tmp_path / "m.tflite"), "int8_mixed",
+                        faces, float_ops=["DEPTHWISE_CONV_2D"])
+    interpreter = Interpreter(model_path=path)
+    tensors = interpreter.get_tensor_details()
+    heads = {np.dtype(d["dtype"]).name for d in tensors
+             if "_head" in d["name"]}
+    assert "int8" in heads and "float32" not in heads
+    depthwise = [np.dtype(tensors[op["outputs"][0]]["dtype"]).name
+                 for op in interpreter._get_ops_details()
+                 if op["op_name"] == "DEPTHWISE_CONV_2D"]
+    assert depthwise and set(depthwise) == {"float32"}
+    with pytest.raises(ValueError, match="apply to int8_mixed only"):
+        write_tflite(saved_model, str(tmp_path / "n.tflite"), "int8", faces,
+                     float_ops=["ADD"])
+    assert not (tmp_path / "n.tflite").exists()
