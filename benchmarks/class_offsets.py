@@ -48,6 +48,9 @@ os.makedirs(args.out, exist_ok=True)
 model = load_dmtl_model(args.model)
 tasks = [find_task(model.tasks, name) for name in args.tasks]
 for task in tasks:
+    if not isinstance(task, NominalTask):
+        raise SystemExit(f"{args.model}: '{task.name}' is not a nominal task "
+                         "(class offsets are for nominal tasks only)")
     if task.class_offsets is not None:
         raise SystemExit(f"{args.model}: '{task.name}' has class offsets "
                          "already; give the model as trained")

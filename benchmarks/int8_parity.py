@@ -16,6 +16,8 @@ and measures on the export's own parity and calibration faces:
 Precisions: `fp32`, `dynamic_int8`, `int8` (full integer), `int8_mixed`
 (int8 trunk, float where TFLite's quantization debugger finds the largest
 errors, float heads and decoding) and `int16x8` (16-bit activations).
+For a quantization-aware model (`keras-dmtl quantize`), `int8` is
+converted from the model's own ranges, as `keras-dmtl export` converts it.
 
     python benchmarks/int8_parity.py runs/utkface/model.keras
 """
@@ -73,8 +75,10 @@ for decoding in args.decodings:
                                     bytes_signature=False)
     fp32_ms = None
     for precision in args.precisions:
-        path = write_tflite(saved_model, os.path.join(
-            folder, f"model_{precision}.tflite"), precision, calibration)
+        path = write_tflite(
+            saved_model, os.path.join(folder, f"model_{precision}.tflite"),
+            precision, calibration,
+            quantization_aware=model.int8_ranges is not None)
         runtime = load_artifact(path, num_threads=args.threads)
         report = parity_report(model.tasks, reference,
                                runtime.predict(parity), precision)

@@ -42,6 +42,7 @@ from keras_dmtl.export import write_onnx  # noqa: E402
 from keras_dmtl.export import write_saved_model  # noqa: E402
 from keras_dmtl.export import write_tflite  # noqa: E402
 from keras_dmtl.export.model_info import write_model_info  # noqa: E402
+from keras_dmtl.models.backbones import leaf_layers  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--backbones", nargs="+",
@@ -72,7 +73,7 @@ def matmul_gflops(n=2048, repeats=10):
 def model_flops(model):
     """Floating-point operations per image of convolutions and dense layers."""
     total = 0
-    for layer in _leaf_layers(model):
+    for layer in leaf_layers(model):
         if isinstance(layer, keras.layers.DepthwiseConv2D):
             _, h, w, c = layer.output.shape
             kh, kw = layer.kernel_size
@@ -84,14 +85,6 @@ def model_flops(model):
         elif hasattr(layer, "kernel") and len(layer.kernel.shape) == 2:
             total += 2 * int(np.prod(layer.kernel.shape))  # dense heads
     return total
-
-
-def _leaf_layers(model):
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            yield from _leaf_layers(layer)
-        else:
-            yield layer
 
 
 peak = matmul_gflops()

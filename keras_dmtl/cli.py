@@ -67,15 +67,7 @@ def _calibrate(args):
     from keras_dmtl.evaluation import calibrate_model
     from keras_dmtl.models.load_model import load_dmtl_model
 
-    if os.path.lexists(args.out):
-        raise ValueError(f"{args.out} exists; calibrate writes a new model "
-                         "file and replaces none")
-    if not args.out.endswith(".keras"):
-        raise ValueError(f"--out {args.out}: the model file must end in "
-                         ".keras")
-    folder = os.path.dirname(os.path.abspath(args.out))
-    if not os.path.isdir(folder):
-        raise ValueError(f"--out {args.out}: no folder {folder}")
+    _check_new_model_file(args.out, "calibrate")
     if args.min_recall is not None and not 0 <= args.min_recall <= 1:
         raise ValueError(f"--min-recall {args.min_recall}: a recall lies "
                          "between 0 and 1")
@@ -92,6 +84,46 @@ def _calibrate(args):
     with atomic_path(args.out) as temporary:
         model.save(temporary)
     print(f"Calibrated model written to {args.out}")
+
+
+def _check_new_model_file(out, command):
+    """Refuses an `--out` model file that exists or cannot be written."""
+    if os.path.lexists(out):
+        raise ValueError(f"{out} exists; {command} writes a new model "
+                         "file and replaces none")
+    if not out.endswith(".keras"):
+        raise ValueError(f"--out {out}: the model file must end in .keras")
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise ValueError(f"--out {out}: no folder {folder}")
+
+
+def _quantize(args):
+    from keras_dmtl.atomic_files import atomic_path
+    from keras_dmtl.export.export_model import default_image_source
+    from keras_dmtl.export.images import sample_images
+    from keras_dmtl.models import quantization_aware_model
+    from keras_dmtl.models.load_model import load_dmtl_model
+
+    _check_new_model_file(args.out, "quantize")
+    if args.images < 1:
+        raise ValueError(f"--images {args.images}: at least one face")
+    model = load_dmtl_model(args.model)
+    data = args.data or default_image_source(args.model)
+    if data is None:
+        raise ValueError(f"{args.model}: no test_set.csv beside it; give "
+                         "--data, faces like those the model will see")
+    # After the first 200 faces of the same shuffle: the ones `export`
+    # checks parity on by default.
+    images, source = sample_images(data, model.image_size, args.images,
+                                   offset=200)
+    print(f"int8 ranges measured on {source}")
+    aware = quantization_aware_model(model, images, args.batch_size)
+    with atomic_path(args.out) as temporary:
+        aware.save(temporary)
+    print(f"Quantization-aware model written to {args.out}; fine-tune it "
+          "with `keras-dmtl train RECIPE --start-from` (optional), export "
+          "it with `keras-dmtl export ... --format tflite --precision int8`")
 
 
 def _compare(args):
@@ -266,6 +298,24 @@ def main(argv=None):
                            help="the calibrated model (.keras, must not "
                                 "exist)")
     calibrate.set_defaults(run=_calibrate)
+    quantize = commands.add_parser(
+        "quantize",
+        help="a quantization-aware copy of a trained model, whose int8 "
+             "TFLite file gives its answers; writes a new .keras file")
+    quantize.add_argument("model", help="a .keras file of a DMTLModel "
+                                        "(MobileNetV2, every stage shared)")
+    quantize.add_argument("--data",
+                          help="faces to measure the int8 ranges on: a "
+                               "folder or CSV table (default: the run's "
+                               "test_set.csv, as `export` calibrates)")
+    quantize.add_argument("--images", type=int, default=300,
+                          help="how many faces (after the 200 `export` "
+                               "checks parity on)")
+    quantize.add_argument("--batch-size", type=int, default=32)
+    quantize.add_argument("--out", required=True,
+                          help="the quantization-aware model (.keras, must "
+                               "not exist)")
+    quantize.set_defaults(run=_quantize)
     compare = commands.add_parser("compare",
                                   help="one table of several runs' metrics")
     compare.add_argument("runs", nargs="+", help="run folders")

@@ -239,7 +239,8 @@ def _write_artifacts(model, info, export_format, precision, staging, parity,
     if export_format == "tflite":
         name = artifact_name("tflite", precision)
         write_tflite(saved_model, os.path.join(staging, name), precision,
-                     calibration)
+                     calibration, quantization_aware=getattr(
+                         model, "int8_ranges", None) is not None)
         return [(name, precision)], []
     write_onnx(saved_model, os.path.join(staging, "model.onnx"), info, opset)
     if export_format == "onnx":

@@ -19,7 +19,7 @@ DEBUG_IMAGES = 32
 
 
 def write_tflite(saved_model, path, precision="fp32", calibration=None,
-                 float_ops=None):
+                 float_ops=None, quantization_aware=False):
     """Converts a keras-dmtl SavedModel to a `.tflite` file.
 
     Precisions:
@@ -38,6 +38,11 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None,
       layers, where 116 age thresholds near 0.5 flip under int8 noise).
       With `float_ops`, every operator of those kinds stays float instead
       (and nothing else), to see which kinds of operator int8 harms.
+    - `int8` of a quantization-aware model (`quantization_aware=True`,
+      `keras_dmtl.models.quantization_aware_model`): the trunk int8 from
+      the model's own fake-quantization ranges, so that the file computes
+      what the Keras model computes; no calibration images; the heads run
+      in float with int8 weights, as the model emulates.
     - `int16x8`: int8 weights with 16-bit activations (TFLite's
       experimental 16x8 mode): far less activation noise, but reference
       kernels on most CPUs.
@@ -51,6 +56,8 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None,
         float_ops: optional list of TFLite operator names
             (`"DEPTHWISE_CONV_2D"`, ...) that `int8_mixed` keeps in float
             in place of the layers its debugger picks.
+        quantization_aware: bool, the SavedModel is a quantization-aware
+            model's (for `int8`).
 
     Returns:
         `path`.
@@ -60,8 +67,11 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None,
     if precision not in TFLITE_PRECISIONS:
         raise ValueError(f"TFLite precision must be one of "
                          f"{TFLITE_PRECISIONS}, got {precision!r}")
-    if precision in CALIBRATED and (calibration is None
-                                    or not len(calibration)):
+    from_ranges = quantization_aware and precision == "int8"
+    if from_ranges:
+        calibration = None
+    elif precision in CALIBRATED and (calibration is None
+                                      or not len(calibration)):
         raise ValueError(f"{precision} TFLite needs calibration images")
     if float_ops and precision != "int8_mixed":
         raise ValueError(f"float_ops {float_ops} apply to int8_mixed only, "
@@ -72,7 +82,7 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None,
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if precision == "fp16":
         converter.target_spec.supported_types = [tf.float16]
-    if precision in CALIBRATED:
+    if precision in CALIBRATED and not from_ranges:
         def representative():
             for image in progress(calibration,
                                   description=f"Calibrating {precision}",
@@ -80,7 +90,7 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None,
                 yield [image[None].astype("float32")]
 
         converter.representative_dataset = representative
-    if precision == "int8":
+    if precision == "int8" and not from_ranges:
         converter.target_spec.supported_ops = [
             tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     if precision == "int16x8":

@@ -125,7 +125,7 @@ def split_backbone(name, backbone, shared_stages):
     if shared_stages == len(ends):
         return backbone, None
     split = stem_end(name) if shared_stages == 0 else ends[shared_stages - 1]
-    inner = _inner_application(backbone)
+    inner = inner_application(backbone)
     point = inner.get_layer(split).output
     lower = keras.Model(inner.input, point)
     upper = keras.Model(point, inner.output)
@@ -136,8 +136,20 @@ def split_backbone(name, backbone, shared_stages):
     return lower, upper
 
 
-def _inner_application(backbone):
+def inner_application(backbone):
+    """The Keras application inside a trunk (MobileNetV2 behind its
+    rescaling layer), or the trunk itself (an EfficientNet)."""
     for layer in backbone.layers:
         if isinstance(layer, keras.Model):
             return layer
     return backbone
+
+
+def leaf_layers(model):
+    """Every layer of a model that is not itself a model, nested models
+    opened, in order."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from leaf_layers(layer)
+        else:
+            yield layer

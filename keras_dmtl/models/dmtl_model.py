@@ -13,6 +13,10 @@ from keras_dmtl.metrics.task_weight import TaskWeight
 from keras_dmtl.models.backbones import build_backbone
 from keras_dmtl.models.backbones import split_backbone
 from keras_dmtl.models.backbones import stage_ends
+from keras_dmtl.models.quantization_aware import FakeQuant
+from keras_dmtl.models.quantization_aware import WeightQuantizedHead
+from keras_dmtl.models.quantization_aware import check_quantization_aware
+from keras_dmtl.models.quantization_aware import quantization_aware_backbone
 from keras_dmtl.tasks.task import deserialize_tasks
 from keras_dmtl.tasks.task import serialize_tasks
 
@@ -92,6 +96,11 @@ class DMTLModel(keras.Model):
         compound_head: None (default) or a few-shot
             `keras_dmtl.coupling.CompoundHead` (or its config) read from
             the pooled features of one branch; see `attach_compound_head`.
+        int8_ranges: None (default: a float model) or, for a
+            quantization-aware model whose float arithmetic rounds as a
+            full-integer TFLite file does, the int8 ranges of its trunk's
+            linear outputs; `quantization_aware_model` makes one from a
+            trained model (MobileNetV2 trunks, every stage shared).
         **kwargs: `keras.Model` arguments such as `name`.
 
     Call arguments:
@@ -133,6 +142,7 @@ class DMTLModel(keras.Model):
         log_variance_bounds=None,
         coupling=None,
         compound_head=None,
+        int8_ranges=None,
         **kwargs,
     ):
         tasks = deserialize_tasks(tasks)
@@ -154,6 +164,9 @@ class DMTLModel(keras.Model):
         if shared_stages is None:
             shared_stages = num_stages
         lower, upper = split_backbone(backbone, trunk, int(shared_stages))
+        if int8_ranges is not None:
+            check_quantization_aware(backbone, upper)
+            lower = quantization_aware_backbone(lower, int8_ranges)
         if upper is None:
             groups = {"shared": tasks}
         else:
@@ -178,9 +191,14 @@ class DMTLModel(keras.Model):
                     upper.input, upper.output, name=f"{group}_stages"
                 )(x)
             x = keras.layers.GlobalAveragePooling2D(name=f"{group}_pool")(x)
+            if int8_ranges is not None:  # int8 MEAN of int8 ReLU6 outputs
+                x = FakeQuant(0.0, 6.0, name=f"{group}_pool_quant")(x)
             x = keras.layers.Dropout(dropout, name=f"{group}_dropout")(x)
             for task in group_tasks:
-                outputs[task.name] = task.build_head()(x)
+                head = task.build_head()
+                if int8_ranges is not None:
+                    head = WeightQuantizedHead(head, name=head.name)
+                outputs[task.name] = head(x)
         outputs = {name: outputs[name] for name in names}
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         if replica_count() > 1:
@@ -203,6 +221,9 @@ class DMTLModel(keras.Model):
         self.task_weights = task_weights
         self.log_variance_bounds = log_variance_bounds
         self.coupling = couplings or None
+        self.int8_ranges = (None if int8_ranges is None else
+                            {str(k): [float(v) for v in r]
+                             for k, r in int8_ranges.items()})
 
         # === Loss weighting and per-task logs ===
         coupling_names = [c.name for c in couplings]
@@ -498,6 +519,8 @@ class DMTLModel(keras.Model):
         if self.compound_head is not None:
             config["compound_head"] = keras.saving.serialize_keras_object(
                 self.compound_head)
+        if self.int8_ranges is not None:  # older releases read the rest
+            config["int8_ranges"] = self.int8_ranges
         return config
 
     @classmethod

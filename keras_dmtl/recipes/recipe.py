@@ -134,7 +134,10 @@ class Recipe:
     def build_model(self, args, strategy, tasks, steps_per_epoch,
                     learning_rate=None, **kwargs):
         """A `DMTLModel` of `tasks` with the arguments' backbone, compiled
-        with their optimizer, both inside `strategy.scope()`.
+        with their optimizer, both inside `strategy.scope()`; with
+        `--start-from`, its weights are the trained model's
+        (`keras_dmtl.training.start_from`), and a quantization-aware model
+        stays one.
 
         Args:
             args: the parsed arguments.
@@ -148,12 +151,21 @@ class Recipe:
         """
         from keras_dmtl.models import DMTLModel
         from keras_dmtl.training.optimizers import make_optimizer
+        from keras_dmtl.training.start_from import load_start_model
+        from keras_dmtl.training.start_from import start_from
+        from keras_dmtl.training.start_from import start_model_settings
 
         kwargs.setdefault("loss_weighting", args.loss_weighting)
+        starting = None
+        if getattr(args, "start_from", None):
+            starting = load_start_model(args.start_from)
+            kwargs.update(start_model_settings(starting))
         with strategy.scope():
             model = DMTLModel(tasks, backbone=args.backbone,
                               weights=args.weights,
                               image_size=args.image_size, **kwargs)
+            if starting is not None:
+                start_from(model, args.start_from, starting)
             decay_steps = None
             if args.schedule == "cosine":
                 decay_steps = max(1, int(steps_per_epoch)) * args.epochs
@@ -185,8 +197,11 @@ class Recipe:
         import keras
 
         from keras_dmtl.progress import set_quiet
+        from keras_dmtl.training.start_from import check_start_file
 
         set_quiet(args.quiet)
+        if getattr(args, "start_from", None):  # before the data are read
+            check_start_file(args.start_from)
         keras.utils.set_random_seed(args.seed)
         return self.run(args)
 

@@ -14,3 +14,5 @@ from keras_dmtl.training.distribution import distribution_strategy
 from keras_dmtl.training.distribution import is_chief
 from keras_dmtl.training.distribution import per_replica_batch_size
 from keras_dmtl.training.same_start import SameStart
+from keras_dmtl.training.start_from import StartFromError
+from keras_dmtl.training.start_from import start_from

@@ -11,6 +11,7 @@ def add_training_arguments(parser, out):
     """Adds the model and optimizer arguments, with DMTL's defaults.
 
     `--backbone` (EfficientNetB0), `--weights`, `--image-size` (224),
+    `--start-from` (a trained model to continue from),
     `--epochs` (80), `--batch-size` (32), `--optimizer` (SGD),
     `--learning-rate` (1e-3), `--loss-weighting` (learned), `--schedule` (constant), `--momentum` (0.9), `--weight-decay` (5e-4),
     `--seed`, `--out`, `--overwrite`, `--strategy` (how to spread training
@@ -24,6 +25,11 @@ def add_training_arguments(parser, out):
                         choices=BACKBONES)
     parser.add_argument("--weights", help="backbone weights file (no top)")
     parser.add_argument("--image-size", type=int, default=224)
+    parser.add_argument("--start-from", metavar="MODEL",
+                        help="a trained model (.keras) with the same tasks, "
+                             "backbone and image size whose weights this run "
+                             "starts from: to train it longer or on another "
+                             "mix; the optimizer starts afresh")
     parser.add_argument("--epochs", type=int, default=80)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"],

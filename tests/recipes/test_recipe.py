@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from keras_dmtl.recipes import RECIPES
@@ -104,6 +105,36 @@ def test_build_model_takes_the_weighting_and_the_schedule():
     assert model.optimizer._learning_rate.decay_steps == 40
     assert float(model.optimizer._learning_rate(40)) == pytest.approx(0.0)
     assert float(schedule) == pytest.approx(1e-3)
+
+
+def test_build_model_starts_from_a_trained_model(tmp_path):
+    from keras_dmtl.data import synthetic_tasks
+
+    recipe = UTKFaceRecipe()
+    args = recipe.options(backbone="mobilenet_v2_0.35", image_size=32)
+    first = recipe.build_model(args, recipe.strategy(args),
+                               synthetic_tasks(), steps_per_epoch=10)
+    path = tmp_path / "first.keras"
+    first.save(path)
+    args = recipe.options(backbone="mobilenet_v2_0.35", image_size=32,
+                          start_from=str(path))
+    model = recipe.build_model(args, recipe.strategy(args),
+                               synthetic_tasks(), steps_per_epoch=10)
+    for mine, theirs in zip(model.weights, first.weights):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    assert model.optimizer is not None  # compiled, its optimizer afresh
+
+
+def test_a_missing_start_model_is_refused_before_anything_is_written(
+        tmp_path):
+    out = tmp_path / "run"
+    result = keras_dmtl("train", "utkface", "--start-from",
+                        str(tmp_path / "nowhere.keras"), "--out", str(out))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"keras-dmtl train utkface: --start-from "
+        f"{tmp_path / 'nowhere.keras'}: no such file")
+    assert not out.exists()
 
 
 def test_train_in_python_writes_the_run_folder_and_keeps_it(tmp_path):

@@ -1,0 +1,158 @@
+"""Starting a new training run from a trained model's weights."""
+
+import os
+
+import numpy as np
+
+
+class StartFromError(ValueError):
+    """A trained model's weights do not fit the model about to train."""
+
+
+def start_from(model, path, saved=None):
+    """Copies a trained keras-dmtl model's weights into `model`.
+
+    For training a finished model longer, on another mix of datasets or
+    with another schedule: the network (trunk, branches and heads) takes
+    the saved model's weights; the loss weighting's own variables (the
+    learned log-variances) are copied too when both models weigh their
+    losses the same way, and otherwise start afresh. The optimizer always
+    starts afresh. The saved model's class offsets and thresholds are not
+    copied: they were chosen for its decisions, not learned, and a model
+    trained further needs them chosen again (`keras-dmtl calibrate`).
+    A quantization-aware model (`keras-dmtl quantize`) goes on training
+    as one only into a model built with its `int8_ranges`
+    (`start_model_settings`), as the recipes build it.
+
+    Args:
+        model: a built `DMTLModel`, the run's new model.
+        path: the `.keras` file of a trained `DMTLModel` with the same
+            tasks (names and kinds), backbone and image size.
+        saved: the model loaded from `path` already, or None.
+
+    Returns:
+        The number of weight arrays copied.
+
+    Raises:
+        StartFromError: one line naming the file and what differs.
+
+    Example:
+
+    ```python
+    model = DMTLModel(tasks, backbone="mobilenet_v2", image_size=96)
+    start_from(model, "runs/utkface_fer/model.keras")
+    ```
+    """
+    path = check_start_file(path)
+    if saved is None:
+        saved = load_start_model(path)
+    _check_same_model(saved, model, path)
+
+    copied = 0
+    for mine, theirs in _pairs(model, saved, path):
+        mine.assign(theirs.numpy())
+        copied += 1
+    return copied
+
+
+def load_start_model(path):
+    """The trained model of `--start-from`.
+
+    Raises:
+        StartFromError: one line naming the file and what is wrong.
+    """
+    from keras_dmtl.models.load_model import load_dmtl_model
+
+    path = check_start_file(path)
+    try:
+        return load_dmtl_model(path)
+    except ValueError as error:  # names the file and what is wrong
+        raise StartFromError(f"--start-from {error}") from None
+
+
+def start_model_settings(saved):
+    """`DMTLModel` arguments a model must share with the one it starts
+    from: the int8 ranges of a quantization-aware model (`{}` for a float
+    one)."""
+    ranges = getattr(saved, "int8_ranges", None)
+    return {} if ranges is None else {"int8_ranges": ranges}
+
+
+def check_start_file(path):
+    """The path as a string, checked before a run reads its data.
+
+    Raises:
+        StartFromError: nothing there, a folder, or not a `.keras` file.
+    """
+    from keras_dmtl.models.load_model import check_model_file
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise StartFromError(f"--start-from {path}: no such file")
+    try:
+        check_model_file(path)
+    except ValueError as error:
+        raise StartFromError(f"--start-from {error}") from None
+    return path
+
+
+def _check_same_model(saved, model, path):
+    """Tasks, backbone and image size must be the same."""
+    def kinds(m):
+        return [(t.name, type(t).__name__) for t in getattr(m, "tasks", [])]
+
+    if kinds(saved) != kinds(model):
+        raise StartFromError(
+            f"--start-from {path}: its tasks {_names(saved)} differ from "
+            f"this run's {_names(model)}")
+    if (saved.int8_ranges is None) != (model.int8_ranges is None):
+        what = ("quantization-aware" if saved.int8_ranges is not None
+                else "a float model")
+        raise StartFromError(
+            f"--start-from {path}: it is {what}, this run's model is not "
+            "(build it with the saved model's int8_ranges)")
+    for field in ("backbone", "image_size"):
+        theirs, mine = getattr(saved, field), getattr(model, field)
+        if theirs != mine:
+            option = "--" + field.replace("_", "-")
+            raise StartFromError(
+                f"--start-from {path}: its {field} is {theirs!r}, this run's "
+                f"{option} is {mine!r}")
+
+
+def _names(model):
+    return "[" + ", ".join(t.name for t in model.tasks) + "]"
+
+
+def _pairs(model, saved, path):
+    """The (new, saved) variable pairs to copy, network first.
+
+    The network's variables must match one to one; the loss weighting's
+    are paired only when they all match in number and shape.
+    """
+    def split(m):
+        weighting = {id(v) for v in m.weighting.weights}
+        network = [v for v in m.weights if id(v) not in weighting]
+        return network, list(m.weighting.weights)
+
+    network, weighting = split(model)
+    saved_network, saved_weighting = split(saved)
+    if len(network) != len(saved_network):
+        raise StartFromError(
+            f"--start-from {path}: it has {len(saved_network)} weight arrays, "
+            f"this run's model {len(network)} (another --shared-stages or "
+            "branching?)")
+    for mine, theirs in zip(network, saved_network):
+        if tuple(mine.shape) != tuple(theirs.shape):
+            raise StartFromError(
+                f"--start-from {path}: weight {theirs.path} has shape "
+                f"{tuple(theirs.shape)}, this run's {mine.path} "
+                f"{tuple(mine.shape)}")
+    pairs = list(zip(network, saved_network))
+    if (type(model.weighting) is type(saved.weighting)
+            and len(weighting) == len(saved_weighting)
+            and all(tuple(a.shape) == tuple(b.shape)
+                    for a, b in zip(weighting, saved_weighting))
+            and all(np.all(np.isfinite(b.numpy())) for b in saved_weighting)):
+        pairs += list(zip(weighting, saved_weighting))
+    return pairs
