@@ -104,11 +104,18 @@ def _quantize(args):
     from keras_dmtl.export.images import sample_images
     from keras_dmtl.models import quantization_aware_model
     from keras_dmtl.models.load_model import load_dmtl_model
+    from keras_dmtl.models.quantization_aware import check_quantizable
 
     _check_new_model_file(args.out, "quantize")
-    if args.images < 1:
-        raise ValueError(f"--images {args.images}: at least one face")
+    for name in ("images", "batch_size"):
+        if getattr(args, name) < 1:
+            raise ValueError(f"--{name.replace('_', '-')} "
+                             f"{getattr(args, name)}: at least 1")
     model = load_dmtl_model(args.model)
+    try:
+        check_quantizable(model)
+    except ValueError as error:
+        raise ValueError(f"{args.model}: {error}") from None
     data = args.data or default_image_source(args.model)
     if data is None:
         raise ValueError(f"{args.model}: no test_set.csv beside it; give "
@@ -397,10 +404,10 @@ def main(argv=None):
     users.set_defaults(run=_users)
     info = commands.add_parser("info", help="print versions and backbones")
     info.set_defaults(run=_info)
-    for command in (evaluate, compare, export, predict, watch, test_video,
-                    serve, info):
+    for command in (evaluate, calibrate, quantize, compare, export, predict,
+                    watch, test_video, serve, info):
         _debug_flag(command)
-    for command in (evaluate, compare, export, predict):
+    for command in (evaluate, calibrate, quantize, compare, export, predict):
         _quiet_flag(command)
     args = parser.parse_args(argv)
     set_quiet(args.quiet)

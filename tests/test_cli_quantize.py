@@ -43,8 +43,9 @@ def test_quantize_writes_a_quantization_aware_copy(trained, capsys):
     (["--out", "{folder}/model.keras"], "exists; quantize writes a new"),
     (["--out", "{folder}/aware.h5"], "must end in .keras"),
     (["--out", "{folder}/nowhere/aware.keras"], "no folder"),
-    (["--images", "0", "--out", "{folder}/x.keras"], "at least one face"),
+    (["--images", "0", "--out", "{folder}/x.keras"], "--images 0: at least 1"),
     (["--out", "{folder}/x.keras"], "no test_set.csv beside it; give --data"),
+    (["--batch-size", "0", "--out", "{folder}/x.keras"], "--batch-size 0"),
 ])
 def test_quantize_refuses_in_one_line(trained, arguments, message):
     arguments = [a.format(folder=trained) for a in arguments]
@@ -54,3 +55,17 @@ def test_quantize_refuses_in_one_line(trained, arguments, message):
     assert error.startswith("keras-dmtl quantize: ")
     assert message in error and "\n" not in error
     assert not (trained / "x.keras").exists()
+
+
+def test_a_model_it_cannot_copy_is_named_before_any_face_is_read(tmp_path):
+    model = keras_dmtl.DMTLModel(synthetic_tasks(("gender", "affect")),
+                                 backbone="mobilenet_v2_0.35", image_size=32)
+    model.save(str(tmp_path / "affect.keras"))
+    with pytest.raises(SystemExit) as stop:
+        main(["quantize", str(tmp_path / "affect.keras"), "--data",
+              str(tmp_path / "no_such_folder"), "--out",
+              str(tmp_path / "x.keras")])
+    assert str(stop.value.code) == (
+        f"keras-dmtl quantize: {tmp_path / 'affect.keras'}: task 'affect': "
+        "quantization-aware models need linear heads with a bias (x @ "
+        "kernel + bias); regression heads are not supported")

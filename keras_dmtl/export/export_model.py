@@ -180,7 +180,9 @@ def export_model(model, export_format, out, precision="fp32", data=None,
     size = model.image_size
     parity, source = sample_images(data, size, parity_images)
     calibration = None
-    if precision in CALIBRATED:
+    from_ranges = (precision == "int8"
+                   and getattr(model, "int8_ranges", None) is not None)
+    if precision in CALIBRATED and not from_ranges:
         calibration, _ = sample_images(data, size, calibration_images,
                                        offset=parity_images)
     keras_runtime = KerasRuntime(model_path, model=model)

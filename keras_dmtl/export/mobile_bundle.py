@@ -22,8 +22,8 @@ class MobileBundle(Bundle):
 
     writes `model_fp32.tflite`, `model_fp16.tflite` (half the size),
     `model_dynamic_int8.tflite` (int8 weights), `model_int8.tflite` (full
-    integer, calibrated on `--data`; for a quantization-aware model from
-    `keras-dmtl quantize`, converted from the model's own ranges) and `model_int8_mixed.tflite` (int8
+    integer, calibrated on `--data`; a quantization-aware model's from
+    its own ranges, `keras-dmtl quantize`) and `model_int8_mixed.tflite` (int8
     with the layers that break agreement kept in float; `--precisions`
     adds `int16x8`), each beside its parity report, plus
     `model_info.json` with what an app needs: for each task its kind,

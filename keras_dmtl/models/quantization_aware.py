@@ -107,8 +107,10 @@ class FoldedConvolution(keras.layers.Layer):
     Example:
 
     ```python
-    folded = FoldedConvolution(trunk.get_layer("Conv1"),
-                               trunk.get_layer("bn_Conv1"))
+    conv = keras.layers.Conv2D(16, 3, padding="same", use_bias=False)
+    folded = FoldedConvolution(conv, keras.layers.BatchNormalization(),
+                               input_scale=6.0 / 255)
+    features = folded(images)  # conv, then batch norm, rounded as int8
     ```
     """
 
@@ -128,6 +130,8 @@ class FoldedConvolution(keras.layers.Layer):
                              "convolution without bias or activation")
         if depthwise and convolution.depth_multiplier != 1:
             raise ValueError(f"{convolution.name}: depth multiplier 1 only")
+        if convolution.data_format != "channels_last":
+            raise ValueError(f"{convolution.name}: channels_last only")
         self.convolution = convolution
         self.batch_norm = batch_norm
         self.input_scale = None if input_scale is None else float(input_scale)
@@ -278,25 +282,55 @@ def check_quantization_aware(backbone, upper=None):
                          "(shared_stages=None)")
 
 
+def check_quantizable(model):
+    """Refuses a model `quantization_aware_model` cannot copy, before any
+    faces are read.
+
+    Raises:
+        ValueError: naming what stands in the way: the backbone, unshared
+            stages, a compound head, a head that is not linear (regression
+            heads), or a model that is quantization-aware already.
+    """
+    if model.int8_ranges is not None:
+        raise ValueError("the model is quantization-aware already")
+    check_quantization_aware(
+        model.backbone,
+        None if all(group == "shared"
+                    for group in model.task_branches.values()) else "upper")
+    if model.compound_head is not None:
+        raise ValueError("quantization-aware models have no compound head")
+    for task in model.tasks:
+        head = model.get_layer(f"{task.name}_head")
+        if not (hasattr(head, "kernel") and hasattr(head, "bias")):
+            raise ValueError(
+                f"task '{task.name}': quantization-aware models need linear "
+                "heads with a bias (x @ kernel + bias); regression heads are "
+                "not supported")
+
+
 def quantization_aware_model(model, images, batch_size=32):
     """A trained model's quantization-aware copy, with its weights.
 
     The int8 ranges of the trunk's linear outputs are measured on `images`
     (`measure_ranges`); every other range is known. The copy has the same
-    tasks, configuration and weights, and rounds as a full-integer TFLite
-    file does; fine-tune it (`model.fit`, a small learning rate, an epoch
-    or two) to recover what the rounding costs, then export it with
-    `--precision int8`, which converts it from its own ranges.
+    tasks, configuration and weights, and rounds as its int8 TFLite file
+    does (the trunk in int8; heads in float with int8 weights); fine-tune
+    it (`model.fit`, a small learning rate, an epoch or two) to recover
+    what the rounding costs, then export it with `--precision int8`,
+    which converts it from its own ranges.
 
     Args:
         model: a trained `DMTLModel` with a MobileNetV2 trunk, every stage
-            shared.
-        images: float array `(n, H, W, 3)` of 0..255 training faces (a few
-            hundred).
+            shared, and linear heads (ordinal, nominal, multi-label tasks).
+        images: float array `(n, H, W, 3)` of 0..255 faces like those the
+            model will see (a few hundred), for the ranges.
         batch_size: int.
 
     Returns:
         The new `DMTLModel`, not compiled.
+
+    Raises:
+        ValueError: for a model it cannot copy (`check_quantizable`).
 
     Example:
 
@@ -308,27 +342,47 @@ def quantization_aware_model(model, images, batch_size=32):
     """
     from keras_dmtl.models.dmtl_model import DMTLModel
 
-    check_quantization_aware(model.backbone,
-                             None if model.shared_stages is None
-                             or _all_shared(model) else "upper")
-    if model.int8_ranges is not None:
-        raise ValueError("the model is quantization-aware already")
+    check_quantizable(model)
     config = model.get_config()
     config["int8_ranges"] = measure_ranges(model.get_layer("trunk"), images,
                                            batch_size)
     aware = DMTLModel.from_config(config)
-    pairs = list(zip(aware.weights, model.weights))
-    if len(aware.weights) != len(model.weights) or any(
-            tuple(a.shape) != tuple(b.shape) for a, b in pairs):
-        raise RuntimeError("the quantization-aware copy's variables do not "
-                           "match the model's")
-    for mine, theirs in pairs:
-        mine.assign(theirs)
+    _copy_by_name(model, aware)
     return aware
 
 
-def _all_shared(model):
-    return all(group == "shared" for group in model.task_branches.values())
+def _copy_by_name(model, aware):
+    """Copies the float model's variables into the copy, layer name and
+    variable name to the same, and the loss weighting's in order."""
+    theirs = _named_variables(model)
+    mine = _named_variables(aware)
+    if set(mine) != set(theirs) or any(
+            tuple(v.shape) != tuple(theirs[k].shape) for k, v in mine.items()):
+        missing = sorted(set(mine) ^ set(theirs))[:3]
+        raise RuntimeError("the quantization-aware copy's variables do not "
+                           f"match the model's (first differences: {missing})")
+    for key, variable in mine.items():
+        variable.assign(theirs[key])
+    for variable, value in zip(aware.weighting.weights,
+                               model.weighting.weights):
+        variable.assign(value)
+
+
+def _named_variables(model):
+    """`{(layer name, variable name): variable}` over the network's layers,
+    the rewritten trunk's wrappers opened to the layers they hold."""
+    named = {}
+    for layer in leaf_layers(model):
+        if isinstance(layer, FoldedConvolution):
+            parts = [layer.convolution, layer.batch_norm]
+        elif isinstance(layer, WeightQuantizedHead):
+            parts = [layer.head]
+        else:
+            parts = [layer]
+        for part in parts:
+            for variable in part.weights:
+                named[(part.name, variable.name)] = variable
+    return named
 
 
 def _per_channel(kernel):

@@ -201,7 +201,7 @@ class Recipe:
 
         set_quiet(args.quiet)
         if getattr(args, "start_from", None):  # before the data are read
-            check_start_file(args.start_from)
+            check_start_file(args.start_from, args.out)
         keras.utils.set_random_seed(args.seed)
         return self.run(args)
 

@@ -78,15 +78,28 @@ def start_model_settings(saved):
     return {} if ranges is None else {"int8_ranges": ranges}
 
 
-def check_start_file(path):
+def check_start_file(path, out=None):
     """The path as a string, checked before a run reads its data.
 
+    Args:
+        path: the `--start-from` file.
+        out: the run folder, or None; a start file inside it is refused
+            (the run, or its `--overwrite`, would replace it).
+
     Raises:
-        StartFromError: nothing there, a folder, or not a `.keras` file.
+        StartFromError: nothing there, a folder, not a `.keras` file, or a
+            file inside `out`.
     """
     from keras_dmtl.models.load_model import check_model_file
 
     path = os.fspath(path)
+    if out is not None:
+        inside = os.path.realpath(path)
+        folder = os.path.realpath(os.fspath(out))
+        if os.path.commonpath([inside, folder]) == folder:
+            raise StartFromError(
+                f"--start-from {path} lies in --out {out}, the folder this "
+                "run writes; give the new run another --out")
     if not os.path.exists(path):
         raise StartFromError(f"--start-from {path}: no such file")
     try:
@@ -97,7 +110,7 @@ def check_start_file(path):
 
 
 def _check_same_model(saved, model, path):
-    """Tasks, backbone and image size must be the same."""
+    """Tasks, network and quantization must be the same."""
     def kinds(m):
         return [(t.name, type(t).__name__) for t in getattr(m, "tasks", [])]
 
@@ -105,13 +118,22 @@ def _check_same_model(saved, model, path):
         raise StartFromError(
             f"--start-from {path}: its tasks {_names(saved)} differ from "
             f"this run's {_names(model)}")
-    if (saved.int8_ranges is None) != (model.int8_ranges is None):
-        what = ("quantization-aware" if saved.int8_ranges is not None
-                else "a float model")
-        raise StartFromError(
-            f"--start-from {path}: it is {what}, this run's model is not "
-            "(build it with the saved model's int8_ranges)")
-    for field in ("backbone", "image_size"):
+    for theirs, mine in zip(saved.tasks, model.tasks):
+        if not theirs.labels_match(mine):
+            raise StartFromError(
+                f"--start-from {path}: its task '{theirs.name}' reads other "
+                f"labels than this run's ({theirs.describe().get('labels')} "
+                f"against {mine.describe().get('labels')})")
+    if saved.int8_ranges != model.int8_ranges:
+        if saved.int8_ranges is None or model.int8_ranges is None:
+            what = ("quantization-aware" if saved.int8_ranges is not None
+                    else "a float model")
+            raise StartFromError(
+                f"--start-from {path}: it is {what}, this run's model is not "
+                "(build it with the saved model's int8_ranges)")
+        raise StartFromError(f"--start-from {path}: its int8_ranges differ "
+                             "from this run's model's")
+    for field in ("backbone", "image_size", "shared_stages", "branch_by"):
         theirs, mine = getattr(saved, field), getattr(model, field)
         if theirs != mine:
             option = "--" + field.replace("_", "-")

@@ -8,6 +8,7 @@ import keras_dmtl
 from keras_dmtl.data import SyntheticFaces
 from keras_dmtl.data import synthetic_tasks
 from keras_dmtl.models import quantization_aware_model
+from keras_dmtl.models.backbones import leaf_layers
 from keras_dmtl.models.load_model import load_dmtl_model
 from keras_dmtl.models.quantization_aware import INPUT_RANGE
 from keras_dmtl.models.quantization_aware import FakeQuant
@@ -126,9 +127,22 @@ def test_the_copy_keeps_the_tasks_weights_and_answers_roughly(models):
     assert set(aware.int8_ranges) == set(
         measured_points(model.get_layer("trunk")))
     assert [t.name for t in aware.tasks] == list(NAMES)
+    # Layer by layer, by name: each folded convolution holds the float
+    # model's convolution and normalisation of the same names.
     assert len(aware.weights) == len(model.weights)
-    for mine, theirs in zip(aware.weights, model.weights):
-        np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))
+    folded = [layer for layer in leaf_layers(aware)
+              if isinstance(layer, FoldedConvolution)]
+    assert len(folded) == 52
+    for layer in folded:
+        for part in (layer.convolution, layer.batch_norm):
+            for mine, theirs in zip(part.weights,
+                                    _float_layer(model, part.name).weights):
+                np.testing.assert_array_equal(np.asarray(mine),
+                                              np.asarray(theirs))
+    for name in NAMES:
+        np.testing.assert_array_equal(
+            np.asarray(aware.get_layer(f"{name}_head").head.kernel),
+            np.asarray(model.get_layer(f"{name}_head").kernel))
     float_out = model.predict(images, verbose=0)
     aware_out = aware.predict(images, verbose=0)
     for name in NAMES:  # rounded, not another model
@@ -136,6 +150,33 @@ def test_the_copy_keeps_the_tasks_weights_and_answers_roughly(models):
         assert 0 < difference.max()
         assert difference.mean() < 0.1 * (np.abs(float_out[name]).mean()
                                           + 1e-3) + 0.05
+
+
+def _float_layer(model, name):  # the leaf layer of that name
+    matches = [layer for layer in leaf_layers(model) if layer.name == name]
+    assert len(matches) == 1, name
+    return matches[0]
+
+
+def test_the_copy_fine_tunes_with_frozen_statistics(models):
+    model, _, images = models
+    faces = SyntheticFaces(16, SIZE, seed=8)
+    aware = quantization_aware_model(model, images)
+    aware.compile(optimizer=keras.optimizers.Adam(1e-2), run_eagerly=True)
+    layer = _float_layer(aware, "block_3_project_folded")
+    watched = {"kernel": layer.convolution.kernel,
+               "gamma": layer.batch_norm.gamma,
+               "beta": layer.batch_norm.beta,
+               "moving_mean": layer.batch_norm.moving_mean,
+               "moving_variance": layer.batch_norm.moving_variance}
+    before = {k: np.asarray(v).copy() for k, v in watched.items()}
+    aware.fit(faces.images, {n: faces.labels[n] for n in NAMES},
+              batch_size=16, epochs=1, verbose=0)
+    for name in ("kernel", "gamma", "beta"):
+        assert not np.allclose(np.asarray(watched[name]), before[name]), name
+    for name in ("moving_mean", "moving_variance"):  # frozen
+        np.testing.assert_array_equal(np.asarray(watched[name]),
+                                      before[name])
 
 
 def test_the_copy_saves_and_loads_as_itself(models, tmp_path):
@@ -186,6 +227,7 @@ def test_what_cannot_be_rewritten_is_refused(models):
         quantization_aware_model(aware, images)
     split = keras_dmtl.DMTLModel(synthetic_tasks(NAMES), backbone=BACKBONE,
                                  image_size=SIZE, shared_stages=6)
+    assert split.int8_ranges is None
     with pytest.raises(ValueError, match="share every stage"):
         quantization_aware_model(split, images)
     other = keras_dmtl.DMTLModel(synthetic_tasks(("gender",)),

@@ -137,6 +137,27 @@ def test_a_missing_start_model_is_refused_before_anything_is_written(
     assert not out.exists()
 
 
+def test_a_start_model_inside_the_run_folder_is_refused(tmp_path):
+    from keras_dmtl.data import synthetic_tasks
+
+    out = tmp_path / "run"
+    out.mkdir()
+    model = UTKFaceRecipe().build_model(
+        UTKFaceRecipe().options(backbone="mobilenet_v2_0.35", image_size=32),
+        UTKFaceRecipe().strategy(UTKFaceRecipe().options()),
+        synthetic_tasks(), steps_per_epoch=1)
+    model.save(out / "model.keras")
+    before = (out / "model.keras").read_bytes()
+    result = keras_dmtl("train", "utkface", "--start-from",
+                        str(out / "model.keras"), "--out", str(out),
+                        "--overwrite")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].endswith(
+        "the folder this run writes; give the new run another --out")
+    assert sorted(p.name for p in out.iterdir()) == ["model.keras"]
+    assert (out / "model.keras").read_bytes() == before
+
+
 def test_train_in_python_writes_the_run_folder_and_keeps_it(tmp_path):
     out = str(tmp_path / "run")
     options = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,

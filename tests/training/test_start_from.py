@@ -67,7 +67,12 @@ def test_another_loss_weighting_starts_its_own_variables_afresh(saved):
     (lambda: model_of(size=48),
      "its image_size is 32, this run's --image-size is 48"),
     (lambda: model_of(shared_stages=3),
-     "weight arrays, this run's model"),
+     "its shared_stages is 8, this run's --shared-stages is 3"),
+    (lambda: keras_dmtl.DMTLModel(
+        synthetic_tasks(("age", "gender")) + [keras_dmtl.NominalTask(
+            "race", list(reversed(synthetic_tasks(("race",))[0].classes)))],
+        backbone=BACKBONE, image_size=SIZE),
+     "its task 'race' reads other labels than this run's"),
 ])
 def test_a_model_that_does_not_fit_is_refused_in_one_line(saved, build,
                                                          message):
@@ -109,6 +114,10 @@ def test_a_quantization_aware_model_goes_on_as_one(saved, tmp_path):
     with pytest.raises(StartFromError, match="it is quantization-aware, "
                                              "this run's model is not"):
         start_from(model_of(), aware_path)
+    other = {name: [low, high * 2]
+             for name, (low, high) in aware.int8_ranges.items()}
+    with pytest.raises(StartFromError, match="its int8_ranges differ"):
+        start_from(model_of(int8_ranges=other), aware_path)
     recipe = UTKFaceRecipe()
     args = recipe.options(backbone=BACKBONE, image_size=SIZE,
                           start_from=str(aware_path))
