@@ -197,11 +197,14 @@ class Recipe:
         import keras
 
         from keras_dmtl.progress import set_quiet
+        from keras_dmtl.file_digest import sha256_of
         from keras_dmtl.training.start_from import check_start_file
 
         set_quiet(args.quiet)
         if getattr(args, "start_from", None):  # before the data are read
             check_start_file(args.start_from, args.out)
+            # A setting of the run: a rerun resumes only from the same file.
+            args.start_from_sha256 = sha256_of(args.start_from)
         keras.utils.set_random_seed(args.seed)
         return self.run(args)
 

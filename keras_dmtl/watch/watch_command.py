@@ -1,7 +1,6 @@
 """`keras-dmtl watch`: video sources to tracks in a database."""
 
 import datetime
-import hashlib
 import os
 
 DEFAULT_DB = "sqlite:///keras_dmtl_watch.db"
@@ -145,15 +144,10 @@ def _start_time(text):
 
 def _model_record(record_class, runtime):
     """The model row of the tracks: the artifact, its hash and tasks."""
+    from keras_dmtl.file_digest import sha256_of
+
     path = os.path.abspath(runtime.path)
-    digest = hashlib.sha256()
-    files = ([os.path.join(root, f) for root, _, names in os.walk(path)
-              for f in sorted(names)] if os.path.isdir(path) else [path])
-    for name in sorted(files):
-        with open(name, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
     return record_class(name=os.path.basename(path.rstrip(os.sep)), path=path,
-                        sha256=digest.hexdigest(),
+                        sha256=sha256_of(path),
                         runtime=runtime.name or type(runtime).__name__,
                         tasks=[t.describe() for t in runtime.tasks])

@@ -158,6 +158,32 @@ def test_a_start_model_inside_the_run_folder_is_refused(tmp_path):
     assert (out / "model.keras").read_bytes() == before
 
 
+def test_a_run_started_from_a_model_records_which_file(tmp_path):
+    import json
+
+    from keras_dmtl.data import synthetic_tasks
+    from keras_dmtl.file_digest import sha256_of
+
+    recipe = UTKFaceRecipe()
+    args = recipe.options(backbone="mobilenet_v2_0.35", image_size=32)
+    start = tmp_path / "start.keras"
+    recipe.build_model(args, recipe.strategy(args), synthetic_tasks(),
+                       steps_per_epoch=1).save(start)
+    out = str(tmp_path / "run")
+    options = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,
+                   synthetic_size=64, batch_size=16, out=out,
+                   start_from=str(start))
+    recipe.train(**options)
+    with open(os.path.join(out, "run.json")) as file:
+        settings = json.load(file)["settings"]
+    assert settings["start_from_sha256"] == sha256_of(start)
+    # Another file at the same path is another run, refused by name.
+    recipe.build_model(args, recipe.strategy(args), synthetic_tasks(),
+                       steps_per_epoch=1).save(start)
+    with pytest.raises(ValueError, match="start_from_sha256"):
+        recipe.train(**options)
+
+
 def test_train_in_python_writes_the_run_folder_and_keeps_it(tmp_path):
     out = str(tmp_path / "run")
     options = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,
