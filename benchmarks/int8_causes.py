@@ -26,9 +26,8 @@ import pandas as pd  # noqa: E402
 from keras_dmtl.export import load_artifact  # noqa: E402
 from keras_dmtl.export import parity_report  # noqa: E402
 from keras_dmtl.export import sample_images  # noqa: E402
-from keras_dmtl.export import write_saved_model  # noqa: E402
+from keras_dmtl.export import write_conversion_folder  # noqa: E402
 from keras_dmtl.export import write_tflite  # noqa: E402
-from keras_dmtl.export.model_info import write_model_info  # noqa: E402
 from keras_dmtl.export.runtimes import KerasRuntime  # noqa: E402
 from keras_dmtl.models.load_model import load_dmtl_model  # noqa: E402
 
@@ -50,12 +49,9 @@ calibrations = {
                                  offset=args.images)[0],
     "the parity faces": parity,
 }
-keras_runtime = KerasRuntime(args.model, model=model)
-reference = keras_runtime.predict(parity)
+reference = KerasRuntime(args.model, model=model).predict(parity)
 folder = tempfile.mkdtemp()
-write_model_info(keras_runtime.info, folder)
-saved_model = write_saved_model(model, os.path.join(folder, "saved"),
-                                bytes_signature=False)
+saved_model = write_conversion_folder(model, folder)
 rows = []
 
 

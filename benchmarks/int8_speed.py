@@ -24,10 +24,8 @@ import keras_dmtl  # noqa: E402
 from keras_dmtl.data import SyntheticFaces  # noqa: E402
 from keras_dmtl.data import synthetic_tasks  # noqa: E402
 from keras_dmtl.export import load_artifact  # noqa: E402
-from keras_dmtl.export import write_saved_model  # noqa: E402
+from keras_dmtl.export import write_conversion_folder  # noqa: E402
 from keras_dmtl.export import write_tflite  # noqa: E402
-from keras_dmtl.export.model_info import write_model_info  # noqa: E402
-from keras_dmtl.export.runtimes import KerasRuntime  # noqa: E402
 from keras_dmtl.models import quantization_aware_model  # noqa: E402
 
 parser = argparse.ArgumentParser()
@@ -51,10 +49,9 @@ for size in args.sizes:
                                     ("int8 quantization-aware", aware,
                                      "int8")):
         stem = os.path.join(folder, f"{size}_{name.replace(' ', '_')}")
-        write_model_info(KerasRuntime(None, model=source).info, folder)
-        saved_model = write_saved_model(source, stem, bytes_signature=False)
-        path = write_tflite(saved_model, f"{stem}.tflite", precision,
-                            faces[:32],
+        saved_model = write_conversion_folder(source, stem)
+        path = write_tflite(saved_model, os.path.join(stem, "model.tflite"),
+                            precision, faces[:32],
                             quantization_aware=source is aware)
         runtime = load_artifact(path, num_threads=args.threads)
         row[f"{name} ms"] = round(min(

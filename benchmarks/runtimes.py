@@ -39,9 +39,8 @@ from keras_dmtl.export import load_artifact  # noqa: E402
 from keras_dmtl.export import model_info  # noqa: E402
 from keras_dmtl.export import sample_images  # noqa: E402
 from keras_dmtl.export import write_onnx  # noqa: E402
-from keras_dmtl.export import write_saved_model  # noqa: E402
+from keras_dmtl.export import write_conversion_folder  # noqa: E402
 from keras_dmtl.export import write_tflite  # noqa: E402
-from keras_dmtl.export.model_info import write_model_info  # noqa: E402
 from keras_dmtl.models.backbones import leaf_layers  # noqa: E402
 
 parser = argparse.ArgumentParser()
@@ -103,8 +102,7 @@ for backbone in args.backbones:
     os.makedirs(folder, exist_ok=True)
     keras_file = os.path.join(folder, "model.keras")
     model.save(keras_file)
-    write_model_info(model_info(model), folder)
-    saved_model = write_saved_model(model, os.path.join(folder, "saved_model"))
+    saved_model = write_conversion_folder(model, folder, bytes_signature=True)
     artifacts = {"keras": keras_file, "savedmodel": saved_model}
     for precision in ["fp32", "fp16", "dynamic_int8", "int8"]:
         artifacts[f"tflite {precision}"] = write_tflite(

@@ -21,6 +21,7 @@ from keras_dmtl.export.parity import ParityError
 from keras_dmtl.export.parity import parity_report
 from keras_dmtl.export.predict import predict_files
 from keras_dmtl.export.runtimes import load_artifact
+from keras_dmtl.export.saved_model import write_conversion_folder
 from keras_dmtl.export.saved_model import write_saved_model
 from keras_dmtl.export.tflite import write_tflite
 from keras_dmtl.export.trtexec import trtexec_command

@@ -27,6 +27,7 @@ from keras_dmtl.export.runtimes import load_artifact
 from keras_dmtl.export.saved_model import write_saved_model
 from keras_dmtl.export.tflite import CALIBRATED
 from keras_dmtl.export.tflite import TFLITE_PRECISIONS
+from keras_dmtl.export.tflite import needs_calibration
 from keras_dmtl.export.tflite import write_tflite
 from keras_dmtl.export.trtexec import TENSORRT_PRECISIONS
 from keras_dmtl.export.trtexec import write_build_script
@@ -180,9 +181,9 @@ def export_model(model, export_format, out, precision="fp32", data=None,
     size = model.image_size
     parity, source = sample_images(data, size, parity_images)
     calibration = None
-    from_ranges = (precision == "int8"
-                   and getattr(model, "int8_ranges", None) is not None)
-    if precision in CALIBRATED and not from_ranges:
+    calibrated = (needs_calibration(precision, model.int8_ranges is not None)
+                  if export_format == "tflite" else precision in CALIBRATED)
+    if calibrated:
         calibration, _ = sample_images(data, size, calibration_images,
                                        offset=parity_images)
     keras_runtime = KerasRuntime(model_path, model=model)
@@ -241,8 +242,8 @@ def _write_artifacts(model, info, export_format, precision, staging, parity,
     if export_format == "tflite":
         name = artifact_name("tflite", precision)
         write_tflite(saved_model, os.path.join(staging, name), precision,
-                     calibration, quantization_aware=getattr(
-                         model, "int8_ranges", None) is not None)
+                     calibration,
+                     quantization_aware=model.int8_ranges is not None)
         return [(name, precision)], []
     write_onnx(saved_model, os.path.join(staging, "model.onnx"), info, opset)
     if export_format == "onnx":

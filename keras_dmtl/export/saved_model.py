@@ -43,3 +43,32 @@ def write_saved_model(model, path, bytes_signature=True):
     os.makedirs(extra, exist_ok=True)
     write_model_info(model_info(model), extra)
     return path
+
+
+def write_conversion_folder(model, folder, bytes_signature=False):
+    """A SavedModel with `model_info.json` beside it, to convert from.
+
+    TFLite, ONNX and other files converted from `folder/saved_model` and
+    written into `folder` find the model info there, so `load_artifact`
+    runs them.
+
+    Args:
+        model: a `DMTLModel`.
+        folder: the folder (created if missing).
+        bytes_signature: bool, as in `write_saved_model`.
+
+    Returns:
+        The SavedModel's path, `folder/saved_model`.
+
+    Example:
+
+    ```python
+    saved = write_conversion_folder(model, "/tmp/int8")
+    write_tflite(saved, "/tmp/int8/model_int8.tflite", "int8", faces)
+    load_artifact("/tmp/int8/model_int8.tflite").predict(faces)
+    ```
+    """
+    os.makedirs(folder, exist_ok=True)
+    write_model_info(model_info(model), folder)
+    return write_saved_model(model, os.path.join(folder, "saved_model"),
+                             bytes_signature)

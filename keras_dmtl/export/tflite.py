@@ -18,6 +18,14 @@ DEBUG_IMAGES = 32
 """How many calibration faces the quantization debugger runs."""
 
 
+def needs_calibration(precision, quantization_aware=False):
+    """Whether a TFLite file of `precision` is calibrated on faces: the
+    precisions in `CALIBRATED`, except `int8` of a quantization-aware
+    model, which takes its ranges from the model."""
+    return precision in CALIBRATED and not (quantization_aware
+                                            and precision == "int8")
+
+
 def write_tflite(saved_model, path, precision="fp32", calibration=None,
                  float_ops=None, quantization_aware=False):
     """Converts a keras-dmtl SavedModel to a `.tflite` file.
@@ -67,11 +75,8 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None,
     if precision not in TFLITE_PRECISIONS:
         raise ValueError(f"TFLite precision must be one of "
                          f"{TFLITE_PRECISIONS}, got {precision!r}")
-    from_ranges = quantization_aware and precision == "int8"
-    if from_ranges:
-        calibration = None
-    elif precision in CALIBRATED and (calibration is None
-                                      or not len(calibration)):
+    calibrated = needs_calibration(precision, quantization_aware)
+    if calibrated and (calibration is None or not len(calibration)):
         raise ValueError(f"{precision} TFLite needs calibration images")
     if float_ops and precision != "int8_mixed":
         raise ValueError(f"float_ops {float_ops} apply to int8_mixed only, "
@@ -82,7 +87,7 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None,
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if precision == "fp16":
         converter.target_spec.supported_types = [tf.float16]
-    if precision in CALIBRATED and not from_ranges:
+    if calibrated:
         def representative():
             for image in progress(calibration,
                                   description=f"Calibrating {precision}",
@@ -90,7 +95,7 @@ def write_tflite(saved_model, path, precision="fp32", calibration=None,
                 yield [image[None].astype("float32")]
 
         converter.representative_dataset = representative
-    if precision == "int8" and not from_ranges:
+    if precision == "int8" and calibrated:
         converter.target_spec.supported_ops = [
             tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     if precision == "int16x8":

@@ -165,7 +165,7 @@ class DMTLModel(keras.Model):
             shared_stages = num_stages
         lower, upper = split_backbone(backbone, trunk, int(shared_stages))
         if int8_ranges is not None:
-            check_quantization_aware(backbone, upper)
+            check_quantization_aware(backbone, upper is None)
             lower = quantization_aware_backbone(lower, int8_ranges)
         if upper is None:
             groups = {"shared": tasks}

@@ -5,16 +5,16 @@ full-integer TFLite file rounds: every convolution's batch normalisation
 folded into its kernel and bias (as the converter folds it), the folded
 kernel fake-quantized to 8 bits per output channel, and every activation
 that TFLite stores as an int8 tensor fake-quantized to 8 bits over a fixed
-range (ReLU6 outputs over [0, 6], the scaled input over [-1, 1], linear
-bottlenecks and residual sums over ranges measured on calibration faces).
+range (ReLU6 outputs over [0, 6], the scaled input over `INPUT_RANGE`,
+linear bottlenecks and residual sums over ranges measured on faces).
 The TFLite converter reads those fake-quantization ops as the int8
 tensors' scales, so the int8 file computes what the Keras model computes,
 and fine-tuning the rewritten model (straight-through gradients) teaches
 it to answer well under that rounding.
 
-The rewrite keeps every variable of the float trunk, in the same order,
-and adds none: a quantization-aware model loads a float model's weights
-as they are (`keras_dmtl.training.start_from`).
+The rewrite keeps every variable of the float trunk and adds none:
+`quantization_aware_model` copies a float model's weights into it, layer
+by layer.
 """
 
 import keras
@@ -267,8 +267,12 @@ class WeightQuantizedHead(keras.layers.Layer):
         return config
 
 
-def check_quantization_aware(backbone, upper=None):
+def check_quantization_aware(backbone, every_stage_shared):
     """Refuses what `quantization_aware_backbone` cannot rewrite.
+
+    Args:
+        backbone: the backbone's name.
+        every_stage_shared: bool, no stage is copied per branch.
 
     Raises:
         ValueError: for a backbone other than MobileNetV2, or a model whose
@@ -277,7 +281,7 @@ def check_quantization_aware(backbone, upper=None):
     if not backbone.startswith("mobilenet_v2"):
         raise ValueError(f"quantization-aware models need a MobileNetV2 "
                          f"backbone, not {backbone}")
-    if upper is not None:
+    if not every_stage_shared:
         raise ValueError("quantization-aware models share every stage "
                          "(shared_stages=None)")
 
@@ -295,8 +299,7 @@ def check_quantizable(model):
         raise ValueError("the model is quantization-aware already")
     check_quantization_aware(
         model.backbone,
-        None if all(group == "shared"
-                    for group in model.task_branches.values()) else "upper")
+        all(group == "shared" for group in model.task_branches.values()))
     if model.compound_head is not None:
         raise ValueError("quantization-aware models have no compound head")
     for task in model.tasks:
@@ -485,21 +488,32 @@ def quantization_aware_backbone(backbone, ranges):
             outputs = args[0]
         else:
             outputs = layer(*args, **kwargs)
-        if isinstance(layer, keras.layers.ReLU):
-            maximum = 6.0 if layer.max_value is None else layer.max_value
-            return FakeQuant(0.0, float(maximum),
-                             name=f"{layer.name}_quant")(outputs)
-        if layer.name == "scale":  # see INPUT_RANGE
-            return FakeQuant(*INPUT_RANGE, name="scale_quant")(outputs)
-        if layer.name in ranges:
-            low, high = ranges[layer.name]
-            return FakeQuant(min(low, 0.0), max(high, 0.0),
-                             name=f"{layer.name}_quant")(outputs)
-        return outputs
+        bounds = _int8_range(layer, ranges)
+        if bounds is None:
+            return outputs
+        return FakeQuant(*bounds, name=f"{layer.name}_quant")(outputs)
 
     return keras.models.clone_model(
         backbone, clone_function=lambda layer: layer,
         call_function=call_function, recursive=True)
+
+
+def _int8_range(layer, ranges):
+    """The range of the int8 tensor TFLite stores a layer's output in, or
+    None where the output is not one (a convolution before its
+    normalisation, zero padding).
+
+    A ReLU6's is [0, 6], the scaled input's `INPUT_RANGE`, a measured
+    point's its range widened to hold 0.
+    """
+    if isinstance(layer, keras.layers.ReLU):
+        return 0.0, 6.0 if layer.max_value is None else float(layer.max_value)
+    if layer.name == "scale":
+        return INPUT_RANGE
+    if layer.name in ranges:
+        low, high = ranges[layer.name]
+        return min(low, 0.0), max(high, 0.0)
+    return None
 
 
 def _scale_of(minimum, maximum):
@@ -521,14 +535,11 @@ def _input_scale(layer, ranges):
         producer = tensor._keras_history.operation
         if not isinstance(producer, keras.layers.ZeroPadding2D):
             break
-    if isinstance(producer, keras.layers.ReLU):
-        maximum = 6.0 if producer.max_value is None else producer.max_value
-        return _scale_of(0.0, maximum)
-    if producer.name in ranges:
-        low, high = ranges[producer.name]
-        return _scale_of(min(low, 0.0), max(high, 0.0))
     if isinstance(producer, keras.layers.InputLayer):
-        return _scale_of(*INPUT_RANGE)
+        return _scale_of(*INPUT_RANGE)  # the application's: the scaled input
+    bounds = _int8_range(producer, ranges)
+    if bounds is not None:
+        return _scale_of(*bounds)
     raise ValueError(f"{layer.name} reads {producer.name}, whose int8 range "
                      "is not known: not a MobileNetV2 trunk")
 

@@ -194,23 +194,19 @@ def test_the_copy_saves_and_loads_as_itself(models, tmp_path):
 def test_the_int8_tflite_file_computes_what_the_keras_model_computes(
         models, tmp_path):
     from keras_dmtl.export import load_artifact
-    from keras_dmtl.export import write_saved_model
+    from keras_dmtl.export import write_conversion_folder
     from keras_dmtl.export import write_tflite
-    from keras_dmtl.export.model_info import write_model_info
     from keras_dmtl.export.runtimes import KerasRuntime
 
     model, aware, images = models
-    folder = str(tmp_path)
     results = {}
     for name, source in (("float", model), ("aware", aware)):
-        runtime = KerasRuntime(None, model=source)
-        write_model_info(runtime.info, folder)
-        saved = write_saved_model(source, os.path.join(folder, name),
-                                  bytes_signature=False)
-        path = write_tflite(saved, os.path.join(folder, f"{name}.tflite"),
+        folder = str(tmp_path / name)
+        saved = write_conversion_folder(source, folder)
+        path = write_tflite(saved, os.path.join(folder, "model.tflite"),
                             "int8", images,
                             quantization_aware=name == "aware")
-        reference = runtime.predict(images)
+        reference = KerasRuntime(None, model=source).predict(images)
         outputs = load_artifact(path, num_threads=1).predict(images)
         results[name] = max(
             np.abs(np.asarray(outputs[f"{t}_probabilities"])
