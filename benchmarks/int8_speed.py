@@ -29,7 +29,10 @@ from keras_dmtl.export import write_tflite  # noqa: E402
 from keras_dmtl.models import quantization_aware_model  # noqa: E402
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--weights", help="MobileNetV2 weights file (no top)")
+parser.add_argument("--weights", required=True,
+                    help="MobileNetV2 ImageNet weights file (no top): the "
+                    "int8 files of a randomly initialised network do not "
+                    "run (XNNPACK refuses their degenerate scales)")
 parser.add_argument("--sizes", type=int, nargs="+", default=[96, 160, 224])
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--repeats", type=int, default=100)

@@ -356,12 +356,15 @@ def quantization_aware_model(model, images, batch_size=32):
 
 def _copy_by_name(model, aware):
     """Copies the float model's variables into the copy, layer name and
-    variable name to the same, and the loss weighting's in order."""
-    theirs = _named_variables(model)
-    mine = _named_variables(aware)
+    variable name to the same (`named_variables`), and the loss
+    weighting's in order."""
+    from keras_dmtl.models.named_variables import named_variables
+
+    theirs = named_variables(model)
+    mine = named_variables(aware)
     if set(mine) != set(theirs) or any(
             tuple(v.shape) != tuple(theirs[k].shape) for k, v in mine.items()):
-        missing = sorted(set(mine) ^ set(theirs))[:3]
+        missing = sorted(set(mine) ^ set(theirs), key=str)[:3]
         raise RuntimeError("the quantization-aware copy's variables do not "
                            f"match the model's (first differences: {missing})")
     for key, variable in mine.items():
@@ -369,23 +372,6 @@ def _copy_by_name(model, aware):
     for variable, value in zip(aware.weighting.weights,
                                model.weighting.weights):
         variable.assign(value)
-
-
-def _named_variables(model):
-    """`{(layer name, variable name): variable}` over the network's layers,
-    the rewritten trunk's wrappers opened to the layers they hold."""
-    named = {}
-    for layer in leaf_layers(model):
-        if isinstance(layer, FoldedConvolution):
-            parts = [layer.convolution, layer.batch_norm]
-        elif isinstance(layer, WeightQuantizedHead):
-            parts = [layer.head]
-        else:
-            parts = [layer]
-        for part in parts:
-            for variable in part.weights:
-                named[(part.name, variable.name)] = variable
-    return named
 
 
 def _per_channel(kernel):

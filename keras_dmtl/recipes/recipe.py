@@ -146,8 +146,9 @@ class Recipe:
             steps_per_epoch: int, the training steps of one epoch, for
                 `--schedule cosine` (which decays over all epochs' steps).
             learning_rate: float, instead of `--learning-rate`.
-            **kwargs: more `DMTLModel` arguments (`coupling`,
-                `shared_stages`, `loss_weighting`, ...).
+            **kwargs: more `DMTLModel` arguments (`coupling`, ...);
+                `shared_stages`, `branch_by` and `loss_weighting` default
+                to the arguments'.
         """
         from keras_dmtl.models import DMTLModel
         from keras_dmtl.training.optimizers import make_optimizer
@@ -156,6 +157,9 @@ class Recipe:
         from keras_dmtl.training.start_from import start_model_settings
 
         kwargs.setdefault("loss_weighting", args.loss_weighting)
+        for name in ("shared_stages", "branch_by"):  # recipes that have them
+            if hasattr(args, name):
+                kwargs.setdefault(name, getattr(args, name))
         starting = None
         if getattr(args, "start_from", None):
             starting = load_start_model(args.start_from)

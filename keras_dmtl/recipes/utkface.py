@@ -5,6 +5,7 @@ import numpy as np
 from keras_dmtl.recipes.recipe import Recipe
 from keras_dmtl.recipes.recipe import epoch_steps
 from keras_dmtl.training.arguments import add_align_argument
+from keras_dmtl.training.arguments import add_branch_arguments
 
 
 class UTKFaceRecipe(Recipe):
@@ -53,9 +54,7 @@ class UTKFaceRecipe(Recipe):
     def add_arguments(self, parser):
         parser.add_argument("--data",
                             help="UTKFace folder; synthetic faces if absent")
-        parser.add_argument("--shared-stages", type=int, default=None,
-                            help="backbone stages shared by all tasks "
-                                 "(default: all)")
+        add_branch_arguments(parser)
         parser.add_argument("--test-fraction", type=float, default=0.2)
         parser.add_argument("--limit", type=int,
                             help="use only this many faces, drawn at random")
@@ -135,8 +134,7 @@ class UTKFaceRecipe(Recipe):
         # weighting of the three losses, whose log-variances the optimizer
         # trains too, exempt from its weight decay.
         model = self.build_model(args, strategy, tasks,
-                                 epoch_steps(len(train), args.batch_size),
-                                 shared_stages=args.shared_stages)
+                                 epoch_steps(len(train), args.batch_size))
 
         # Training: `history.csv` gets one row per epoch with every task's
         # loss, metrics and weight beta; `run.fit` backs up every finished

@@ -2,6 +2,7 @@
 
 from keras_dmtl.recipes.recipe import Recipe
 from keras_dmtl.training.arguments import add_align_argument
+from keras_dmtl.training.arguments import add_branch_arguments
 
 
 class UTKFaceFERRecipe(Recipe):
@@ -42,6 +43,7 @@ class UTKFaceFERRecipe(Recipe):
                             help="share of FER2013 faces in each batch")
         parser.add_argument("--synthetic-size", type=int, default=3000)
         add_align_argument(parser)
+        add_branch_arguments(parser)
 
     def check_arguments(self, args):
         if bool(args.utkface) != bool(args.fer2013):

@@ -75,3 +75,16 @@ def add_align_argument(parser):
                              "(MTCNN) as `watch` and `predict` do, before "
                              "training; the crops are cached, faces not "
                              "found are skipped and counted")
+
+
+def add_branch_arguments(parser):
+    """Adds `--shared-stages` and `--branch-by` (`DMTLModel`'s
+    `shared_stages` and `branch_by`) to a recipe's parser."""
+    from keras_dmtl.models.dmtl_model import BRANCH_BY
+
+    parser.add_argument("--shared-stages", type=int, default=None,
+                        help="backbone stages shared by all tasks (default: "
+                             "all); the stages above are copied per branch")
+    parser.add_argument("--branch-by", default="category", choices=BRANCH_BY,
+                        help="with --shared-stages: one branch per kind of "
+                             "task (the paper's) or one per task")

@@ -20,14 +20,18 @@ def start_from(model, path, saved=None):
     starts afresh. The saved model's class offsets and thresholds are not
     copied: they were chosen for its decisions, not learned, and a model
     trained further needs them chosen again (`keras-dmtl calibrate`).
-    A quantization-aware model (`keras-dmtl quantize`) goes on training
+    The new model may copy upper stages per branch where the saved one
+    shares them (`--shared-stages`, `--branch-by`): every copy starts from
+    the saved stages, so a task can get stages of its own after training
+    shared. A quantization-aware model (`keras-dmtl quantize`) goes on training
     as one only into a model built with its `int8_ranges`
     (`start_model_settings`), as the recipes build it.
 
     Args:
         model: a built `DMTLModel`, the run's new model.
         path: the `.keras` file of a trained `DMTLModel` with the same
-            tasks (names and kinds), backbone and image size.
+            tasks (names and kinds), backbone and image size, and the
+            same stages shared or more.
         saved: the model loaded from `path` already, or None.
 
     Returns:
@@ -133,7 +137,8 @@ def _check_same_model(saved, model, path):
                 "(build it with the saved model's int8_ranges)")
         raise StartFromError(f"--start-from {path}: its int8_ranges differ "
                              "from this run's model's")
-    for field in ("backbone", "image_size", "shared_stages", "branch_by"):
+    # Stages and branches may differ: `_pairs` copies what fits by name.
+    for field in ("backbone", "image_size"):
         theirs, mine = getattr(saved, field), getattr(model, field)
         if theirs != mine:
             option = "--" + field.replace("_", "-")
@@ -149,28 +154,46 @@ def _names(model):
 def _pairs(model, saved, path):
     """The (new, saved) variable pairs to copy, network first.
 
-    The network's variables must match one to one; the loss weighting's
-    are paired only when they all match in number and shape.
+    Each network variable of the new model takes the saved model's
+    variable of the same layer and name (`named_variables`): from the same
+    branch, or from the shared part when the saved model shares that
+    layer, so that a model whose upper stages are copied per branch
+    (`--shared-stages`, `--branch-by`) starts every copy from a model that
+    shares them. A layer the saved model keeps in other branches than this
+    run's model, or lacks, is refused. The loss weighting's variables are
+    paired only when they all match in number and shape.
     """
-    def split(m):
-        weighting = {id(v) for v in m.weighting.weights}
-        network = [v for v in m.weights if id(v) not in weighting]
-        return network, list(m.weighting.weights)
+    from keras_dmtl.models.named_variables import named_variables
 
-    network, weighting = split(model)
-    saved_network, saved_weighting = split(saved)
-    if len(network) != len(saved_network):
-        raise StartFromError(
-            f"--start-from {path}: it has {len(saved_network)} weight arrays, "
-            f"this run's model {len(network)} (another --shared-stages or "
-            "branching?)")
-    for mine, theirs in zip(network, saved_network):
+    places = {}
+    for (branch, layer, name), variable in named_variables(saved).items():
+        places.setdefault((layer, name), {})[branch] = variable
+    pairs = []
+    for (branch, layer, name), mine in named_variables(model).items():
+        found = places.get((layer, name), {})
+        if branch in found:
+            theirs = found[branch]
+        elif len(found) == 1 and None in found:  # shared there
+            theirs = found[None]
+        elif not found:
+            raise StartFromError(
+                f"--start-from {path}: it has no weight '{name}' of layer "
+                f"'{layer}', which this run's model has")
+        else:
+            where = branch or "the shared stages"
+            raise StartFromError(
+                f"--start-from {path}: its layer '{layer}' is in its branches "
+                f"{sorted(b or 'shared' for b in found)}, this run's model has "
+                f"it in {where}; give --shared-stages and --branch-by as it "
+                "was trained, or share fewer stages")
         if tuple(mine.shape) != tuple(theirs.shape):
             raise StartFromError(
                 f"--start-from {path}: weight {theirs.path} has shape "
                 f"{tuple(theirs.shape)}, this run's {mine.path} "
                 f"{tuple(mine.shape)}")
-    pairs = list(zip(network, saved_network))
+        pairs.append((mine, theirs))
+    weighting, saved_weighting = (list(model.weighting.weights),
+                                  list(saved.weighting.weights))
     if (type(model.weighting) is type(saved.weighting)
             and len(weighting) == len(saved_weighting)
             and all(tuple(a.shape) == tuple(b.shape)

@@ -111,6 +111,9 @@ def _trained_like(model, seed=3):
 
 @pytest.fixture(scope="module")
 def models():
+    # Seeded: the weights do not depend on which tests ran before in the
+    # same process (pytest-xdist hands each worker its own share).
+    keras.utils.set_random_seed(4)
     faces = SyntheticFaces(48, SIZE, seed=4)
     model = _trained_like(keras_dmtl.DMTLModel(
         synthetic_tasks(NAMES), backbone=BACKBONE, image_size=SIZE))

@@ -124,6 +124,21 @@ def test_build_model_starts_from_a_trained_model(tmp_path):
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
     assert model.optimizer is not None  # compiled, its optimizer afresh
 
+    # Both recipes of UTKFace faces give the branches' options to the
+    # model; a shared model starts each branch of a branched one.
+    for recipe in (UTKFaceRecipe(), get_recipe("utkface_fer")):
+        args = recipe.options(backbone="mobilenet_v2_0.35", image_size=32,
+                              start_from=str(path), shared_stages=6,
+                              branch_by="task")
+        model = recipe.build_model(args, recipe.strategy(args),
+                                   synthetic_tasks(), steps_per_epoch=10)
+        assert (model.shared_stages, model.branch_by) == (6, "task")
+        np.testing.assert_array_equal(
+            model.get_layer("age_stages").get_layer(
+                "block_16_project").kernel.numpy(),
+            first.get_layer("trunk").layers[-1].get_layer(
+                "block_16_project").kernel.numpy())
+
 
 def test_a_missing_start_model_is_refused_before_anything_is_written(
         tmp_path):

@@ -141,14 +141,19 @@ def test_two_workers_train_as_one_process_on_the_global_batches(
 
 
 @pytest.mark.slow
-def test_two_replicas_of_one_machine_train_as_one_process(tmp_path):
+@pytest.mark.parametrize("model", ["float", "quantization_aware"])
+def test_two_replicas_of_one_machine_train_as_one_process(tmp_path, model):
+    # A quantization-aware model too: its rounding and frozen batch
+    # statistics must not depend on how the batch is split.
+    extra = ["--quantization-aware"] if model == "quantization_aware" else []
     processes = [start([str(tmp_path / "mirrored"),
                         str(tmp_path / "mirrored.npz"), "--float64",
-                        "--cpus", "2"]),
+                        "--cpus", "2", *extra]),
                  start([str(tmp_path / "alone"), str(tmp_path / "alone.npz"),
-                        "--float64"])]
+                        "--float64", *extra])]
     mirrored, alone = finish(processes, timeout=600)
     assert (mirrored["replicas"], alone["replicas"]) == (2, 1)
+    assert mirrored["quantization_aware"] == bool(extra)
     for name, value in alone["logs"].items():
         assert mirrored["logs"][name] == pytest.approx(
             value, rel=1e-6, abs=1e-9), name

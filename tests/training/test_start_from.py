@@ -1,3 +1,5 @@
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -66,8 +68,6 @@ def test_another_loss_weighting_starts_its_own_variables_afresh(saved):
      "its tasks [age, gender, race] differ from this run's [age, gender]"),
     (lambda: model_of(size=48),
      "its image_size is 32, this run's --image-size is 48"),
-    (lambda: model_of(shared_stages=3),
-     "its shared_stages is 8, this run's --shared-stages is 3"),
     (lambda: keras_dmtl.DMTLModel(
         synthetic_tasks(("age", "gender")) + [keras_dmtl.NominalTask(
             "race", list(reversed(synthetic_tasks(("race",))[0].classes)))],
@@ -86,6 +86,46 @@ def test_a_model_that_does_not_fit_is_refused_in_one_line(saved, build,
     assert "\n" not in str(error.value)
     for variable, value in zip(model.weights, before):  # left untouched
         np.testing.assert_array_equal(variable.numpy(), value)
+
+
+@pytest.mark.parametrize("branch_by", ["category", "task"])
+def test_a_shared_model_starts_every_branch_of_a_branched_one(saved,
+                                                              branch_by):
+    path, trained, images = saved
+    model = model_of(shared_stages=5, branch_by=branch_by)
+    assert start_from(model, path) == len(model.weights)
+    # Each branch's copy of the upper stages is the saved model's stages,
+    # so the branched model answers as the shared one did.
+    expected = trained.predict(images, verbose=0)
+    got = model.predict(images, verbose=0)
+    for name in expected:
+        np.testing.assert_allclose(got[name], expected[name], atol=1e-5)
+    stages = {layer.name for layer in model.layers
+              if layer.name.endswith("_stages")}
+    assert len(stages) == (2 if branch_by == "category" else 3)
+
+
+def test_branches_the_run_would_merge_are_refused(tmp_path):
+    for branched, run, message in [
+            ({"shared_stages": 6, "branch_by": "task"}, {},
+             "its layer 'block_16_expand' is in its branches ['age', "
+             "'gender', 'race'], this run's model has it in the shared "
+             "stages"),
+            ({"shared_stages": 6}, {"shared_stages": 6, "branch_by": "task"},
+             "its branches ['nominal', 'ordinal'], this run's model has it "
+             "in age")]:
+        path = tmp_path / "branched.keras"
+        model_of(**branched).save(path)
+        model = model_of(**run)
+        before = [v.numpy().copy() for v in model.weights]
+        with pytest.raises(StartFromError, match=re.escape(message)):
+            start_from(model, path)
+        for variable, value in zip(model.weights, before):
+            np.testing.assert_array_equal(variable.numpy(), value)
+        # The same branching as saved goes on from it.
+        again = model_of(**branched)
+        start_from(again, path)
+        path.unlink()
 
 
 def test_a_missing_or_foreign_file_is_refused(tmp_path):

@@ -2,6 +2,7 @@
 
     python -m tests.training.two_worker_script OUT WEIGHTS [--steps N]
         [--batch-size B] [--epochs E] [--float64] [--eager] [--cpus N]
+        [--quantization-aware]
 
 With `TF_CONFIG` set, the process is one worker of a
 `MultiWorkerMirroredStrategy` run; with `--cpus N`, it trains with a
@@ -10,7 +11,9 @@ same global batches. A DMTLModel on MobileNetV2 (alpha 0.35, 32 x 32 faces) with
 an ordinal and a nominal task trains through `RunFolder` on synthetic faces,
 with momentum SGD, no dropout and no shuffling, so that two workers must end
 with the weights one process reaches; then it evaluates and predicts the
-same faces. The weights before and after training and the predictions go
+same faces. With `--quantization-aware`, the model trained is the
+quantization-aware copy of that model (`quantization_aware_model`), made
+inside the strategy's scope as `--start-from` makes one. The weights before and after training and the predictions go
 to the `WEIGHTS` .npz file; one JSON line on stdout says what the process
 was, where it wrote, and its last epoch's logs and evaluation.
 """
@@ -60,6 +63,7 @@ parser.add_argument("--batch-size", type=int, default=8, help="global")
 parser.add_argument("--float64", action="store_true")
 parser.add_argument("--eager", action="store_true")
 parser.add_argument("--cpus", type=int, help="mirrored over as many CPUs")
+parser.add_argument("--quantization-aware", action="store_true")
 args = parser.parse_args()
 
 if args.float64:
@@ -79,6 +83,10 @@ with strategy.scope():
     keras.utils.set_random_seed(0)
     model = DMTLModel(synthetic_tasks(names), backbone="mobilenet_v2_0.35",
                       image_size=32, dropout=0.0)
+    if args.quantization_aware:
+        from keras_dmtl.models import quantization_aware_model
+
+        model = quantization_aware_model(model, faces.images)
     model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
                   run_eagerly=args.eager)
 initial = [np.array(v.numpy()) for v in model.weights]
@@ -96,6 +104,7 @@ private = run.path
 run.commit()
 print(json.dumps({"strategy": NAME, "chief": run.chief,
                   "replicas": strategy.num_replicas_in_sync,
+                  "quantization_aware": model.int8_ranges is not None,
                   "folder": private,
                   "logs": {key: float(values[-1]) for key, values
                            in history.history.items()},
