@@ -1,5 +1,7 @@
 """A model's network variables by where they sit: branch, layer, name."""
 
+import re
+
 import keras
 
 from keras_dmtl.models.backbones import leaf_layers
@@ -15,8 +17,11 @@ def named_variables(model):
     the branch tells them apart. The wrappers of a quantization-aware
     model (`FoldedConvolution`, `WeightQuantizedHead`) are opened to the
     layers they hold, so a float model and its quantization-aware copy
-    name their variables alike. The loss weighting's variables are not
-    part of the network and not listed.
+    name their variables alike. A layer Keras named by itself (the
+    `Normalization` of an EfficientNet stem) is named by its class and its
+    place, since its numbered name depends on what the process built
+    before. The loss weighting's variables are not part of the network and
+    not listed, nor is a compound head's.
 
     Args:
         model: a `DMTLModel`.
@@ -41,15 +46,36 @@ def named_variables(model):
             layers = leaf_layers(layer)
         else:
             branch, layers = None, [layer]
+        unnamed = {}  # per branch, as each branch's copy counts afresh
         for leaf in layers:
             for part in _parts(leaf):
+                name = _stable_name(part, unnamed)
                 for variable in part.weights:
-                    key = (branch, part.name, variable.name)
+                    key = (branch, name, variable.name)
                     if key in named:
                         raise ValueError(f"two variables named {key} in "
                                          f"model '{model.name}'")
                     named[key] = variable
     return named
+
+
+def _stable_name(layer, unnamed):
+    """The layer's name, or for a layer Keras named itself (`normalization`,
+    `normalization_3`: the number counts the layers of that class made in
+    the process so far, so it differs between a model and its reload) the
+    class's name and its place among such layers: `normalization#0`."""
+    base = _snake_case(type(layer).__name__)
+    if re.fullmatch(re.escape(base) + r"(_\d+)?", layer.name):
+        count = unnamed.get(base, 0)
+        unnamed[base] = count + 1
+        return f"{base}#{count}"
+    return layer.name
+
+
+def _snake_case(name):
+    """A class name as Keras turns it into a layer's default name."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _parts(layer):

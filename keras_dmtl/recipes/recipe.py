@@ -152,22 +152,30 @@ class Recipe:
         """
         from keras_dmtl.models import DMTLModel
         from keras_dmtl.training.optimizers import make_optimizer
+        from keras_dmtl.training.start_from import StartFromError
         from keras_dmtl.training.start_from import load_start_model
         from keras_dmtl.training.start_from import start_from
         from keras_dmtl.training.start_from import start_model_settings
 
         kwargs.setdefault("loss_weighting", args.loss_weighting)
         for name in ("shared_stages", "branch_by"):  # recipes that have them
-            if hasattr(args, name):
+            if getattr(args, name, None) is not None:
                 kwargs.setdefault(name, getattr(args, name))
         starting = None
         if getattr(args, "start_from", None):
             starting = load_start_model(args.start_from)
             kwargs.update(start_model_settings(starting))
         with strategy.scope():
-            model = DMTLModel(tasks, backbone=args.backbone,
-                              weights=args.weights,
-                              image_size=args.image_size, **kwargs)
+            try:
+                model = DMTLModel(tasks, backbone=args.backbone,
+                                  weights=args.weights,
+                                  image_size=args.image_size, **kwargs)
+            except ValueError as error:
+                if starting is None or starting.int8_ranges is None:
+                    raise
+                # What a quantization-aware model cannot be (branches).
+                raise StartFromError(f"--start-from {args.start_from}: it is "
+                                     f"quantization-aware: {error}") from None
             if starting is not None:
                 start_from(model, args.start_from, starting)
             decay_steps = None

@@ -85,6 +85,9 @@ def add_branch_arguments(parser):
     parser.add_argument("--shared-stages", type=int, default=None,
                         help="backbone stages shared by all tasks (default: "
                              "all); the stages above are copied per branch")
-    parser.add_argument("--branch-by", default="category", choices=BRANCH_BY,
+    # Default None, not "category": the settings of runs from before the
+    # option have no branch_by, and a rerun must resume them.
+    parser.add_argument("--branch-by", default=None, choices=BRANCH_BY,
                         help="with --shared-stages: one branch per kind of "
-                             "task (the paper's) or one per task")
+                             "task (category, the default and the paper's) "
+                             "or one per task")

@@ -21,9 +21,10 @@ def start_from(model, path, saved=None):
     copied: they were chosen for its decisions, not learned, and a model
     trained further needs them chosen again (`keras-dmtl calibrate`).
     The new model may copy upper stages per branch where the saved one
-    shares them (`--shared-stages`, `--branch-by`): every copy starts from
-    the saved stages, so a task can get stages of its own after training
-    shared. A quantization-aware model (`keras-dmtl quantize`) goes on training
+    shares them, or split a category's branch per task (`--shared-stages`,
+    `--branch-by`): every copy starts from the saved stages its tasks used,
+    so a task can get stages of its own after training shared. A compound
+    head is not copied (attach it again). A quantization-aware model (`keras-dmtl quantize`) goes on training
     as one only into a model built with its `int8_ranges`
     (`start_model_settings`), as the recipes build it.
 
@@ -51,9 +52,15 @@ def start_from(model, path, saved=None):
     if saved is None:
         saved = load_start_model(path)
     _check_same_model(saved, model, path)
+    try:
+        pairs = _pairs(model, saved, path)
+    except ValueError as error:
+        if isinstance(error, StartFromError):
+            raise
+        raise StartFromError(f"--start-from {path}: {error}") from None
 
     copied = 0
-    for mine, theirs in _pairs(model, saved, path):
+    for mine, theirs in pairs:
         mine.assign(theirs.numpy())
         copied += 1
     return copied
@@ -155,37 +162,43 @@ def _pairs(model, saved, path):
     """The (new, saved) variable pairs to copy, network first.
 
     Each network variable of the new model takes the saved model's
-    variable of the same layer and name (`named_variables`): from the same
-    branch, or from the shared part when the saved model shares that
-    layer, so that a model whose upper stages are copied per branch
-    (`--shared-stages`, `--branch-by`) starts every copy from a model that
-    shares them. A layer the saved model keeps in other branches than this
-    run's model, or lacks, is refused. The loss weighting's variables are
-    paired only when they all match in number and shape.
+    variable of the same layer and name (`named_variables`) from the part
+    of the saved network that served all the tasks the new layer serves:
+    its shared stages, or the branch whose tasks include them. So a model
+    whose upper stages are copied per category or per task (`--shared-
+    stages`, `--branch-by`) starts every copy from a model that shares
+    them, or from the category branch its tasks belonged to. A layer that
+    would merge branches the saved model kept apart, or that the saved
+    model lacks, is refused. The loss weighting's variables are paired
+    only when they all match in number and shape.
     """
     from keras_dmtl.models.named_variables import named_variables
 
+    def served(m, branch):  # the tasks a part of the network serves
+        return frozenset(name for name, group in m.task_branches.items()
+                         if branch is None or group == branch)
+
     places = {}
     for (branch, layer, name), variable in named_variables(saved).items():
-        places.setdefault((layer, name), {})[branch] = variable
+        places.setdefault((layer, name), []).append(
+            (branch, served(saved, branch), variable))
     pairs = []
     for (branch, layer, name), mine in named_variables(model).items():
-        found = places.get((layer, name), {})
-        if branch in found:
-            theirs = found[branch]
-        elif len(found) == 1 and None in found:  # shared there
-            theirs = found[None]
-        elif not found:
+        found = places.get((layer, name), [])
+        if not found:
             raise StartFromError(
                 f"--start-from {path}: it has no weight '{name}' of layer "
                 f"'{layer}', which this run's model has")
-        else:
-            where = branch or "the shared stages"
+        tasks = served(model, branch)
+        theirs = [v for _, covered, v in found if tasks <= covered]
+        if not theirs:
+            where = f"branch '{branch}'" if branch else "its shared stages"
             raise StartFromError(
                 f"--start-from {path}: its layer '{layer}' is in its branches "
-                f"{sorted(b or 'shared' for b in found)}, this run's model has "
-                f"it in {where}; give --shared-stages and --branch-by as it "
-                "was trained, or share fewer stages")
+                f"{sorted(b or 'shared' for b, _, _ in found)}, which this "
+                f"run's model would merge in {where}; give --shared-stages "
+                "and --branch-by as it was trained, or share fewer stages")
+        theirs = theirs[0]
         if tuple(mine.shape) != tuple(theirs.shape):
             raise StartFromError(
                 f"--start-from {path}: weight {theirs.path} has shape "

@@ -123,6 +123,9 @@ def test_build_model_starts_from_a_trained_model(tmp_path):
     for mine, theirs in zip(model.weights, first.weights):
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
     assert model.optimizer is not None  # compiled, its optimizer afresh
+    # No --branch-by given: None in the settings (as runs from before the
+    # option have none, so that they resume), the paper's branching built.
+    assert args.branch_by is None and model.branch_by == "category"
 
     # Both recipes of UTKFace faces give the branches' options to the
     # model; a shared model starts each branch of a branched one.

@@ -105,27 +105,69 @@ def test_a_shared_model_starts_every_branch_of_a_branched_one(saved,
     assert len(stages) == (2 if branch_by == "category" else 3)
 
 
+def test_a_category_branch_starts_the_branch_of_each_of_its_tasks(
+        saved, tmp_path):
+    _, _, images = saved
+    by_kind = model_of(shared_stages=6)
+    kernel = by_kind.get_layer("nominal_stages").get_layer(
+        "block_16_project").kernel
+    kernel.assign(kernel.numpy() + 0.05)  # the two branches now differ
+    path = tmp_path / "by_kind.keras"
+    by_kind.save(path)
+    by_task = model_of(shared_stages=6, branch_by="task")
+    start_from(by_task, path)
+    expected = by_kind.predict(images, verbose=0)
+    got = by_task.predict(images, verbose=0)
+    for name in expected:  # gender and race from "nominal", age "ordinal"
+        np.testing.assert_allclose(got[name], expected[name], atol=1e-5)
+
+
 def test_branches_the_run_would_merge_are_refused(tmp_path):
-    for branched, run, message in [
-            ({"shared_stages": 6, "branch_by": "task"}, {},
-             "its layer 'block_16_expand' is in its branches ['age', "
-             "'gender', 'race'], this run's model has it in the shared "
-             "stages"),
-            ({"shared_stages": 6}, {"shared_stages": 6, "branch_by": "task"},
-             "its branches ['nominal', 'ordinal'], this run's model has it "
-             "in age")]:
-        path = tmp_path / "branched.keras"
-        model_of(**branched).save(path)
+    for run, where in [({}, "its shared stages"),
+                       ({"shared_stages": 6}, "branch 'nominal'")]:
+        path = tmp_path / "by_task.keras"
+        model_of(shared_stages=6, branch_by="task").save(path)
         model = model_of(**run)
         before = [v.numpy().copy() for v in model.weights]
+        message = ("its layer 'block_16_expand' is in its branches ['age', "
+                   "'gender', 'race'], which this run's model would merge in "
+                   f"{where}")
         with pytest.raises(StartFromError, match=re.escape(message)):
             start_from(model, path)
         for variable, value in zip(model.weights, before):
             np.testing.assert_array_equal(variable.numpy(), value)
         # The same branching as saved goes on from it.
-        again = model_of(**branched)
-        start_from(again, path)
+        start_from(model_of(shared_stages=6, branch_by="task"), path)
         path.unlink()
+
+
+def test_an_efficientnet_model_starts_from_its_saved_self(tmp_path):
+    # Its stem's Normalization layer is named by Keras with a number that
+    # counts what the process built before: another name after reloading.
+    def build():
+        return keras_dmtl.DMTLModel(synthetic_tasks(("gender",)),
+                                    backbone="efficientnet_b0",
+                                    image_size=SIZE)
+
+    def normalization(model):
+        layers = [layer for layer in model.get_layer("trunk").layers
+                  if isinstance(layer, keras.layers.Normalization)]
+        assert len(layers) == 1
+        return layers[0]
+
+    first = build()
+    mean = normalization(first).weights[0]  # what adapt() would learn
+    mean.assign(np.full(mean.shape, 3.0))
+    path = tmp_path / "efficientnet.keras"
+    first.save(path)
+    model = build()
+    assert normalization(model).name != normalization(first).name
+    assert start_from(model, path) == len(model.weights)
+    np.testing.assert_array_equal(normalization(model).weights[0].numpy(),
+                                  np.full(mean.shape, 3.0))
+    head = model.get_layer("gender_head").kernel.numpy()
+    np.testing.assert_array_equal(
+        head, first.get_layer("gender_head").kernel.numpy())
 
 
 def test_a_missing_or_foreign_file_is_refused(tmp_path):
@@ -159,6 +201,12 @@ def test_a_quantization_aware_model_goes_on_as_one(saved, tmp_path):
     with pytest.raises(StartFromError, match="its int8_ranges differ"):
         start_from(model_of(int8_ranges=other), aware_path)
     recipe = UTKFaceRecipe()
+    args = recipe.options(backbone=BACKBONE, image_size=SIZE,
+                          start_from=str(aware_path), shared_stages=6)
+    with pytest.raises(StartFromError, match=r"aware.keras: it is "
+                       r"quantization-aware: .*share every stage"):
+        recipe.build_model(args, recipe.strategy(args), synthetic_tasks(),
+                           steps_per_epoch=10)
     args = recipe.options(backbone=BACKBONE, image_size=SIZE,
                           start_from=str(aware_path))
     model = recipe.build_model(args, recipe.strategy(args),
