@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 from keras_dmtl.data import face_dataset  # noqa: E402
 from keras_dmtl.data import read_fer2013  # noqa: E402
 from keras_dmtl.evaluation import collect_predictions  # noqa: E402
-from keras_dmtl.evaluation.scores import nominal_scores  # noqa: E402
+from keras_dmtl.evaluation.report import metrics_table  # noqa: E402
 from keras_dmtl.models import DMTLModel  # noqa: E402
 from keras_dmtl.recipes.recipe import epoch_steps  # noqa: E402
 from keras_dmtl.training.optimizers import make_optimizer  # noqa: E402
@@ -67,13 +67,10 @@ history = model.fit(
     epochs=args.epochs, shuffle=False, verbose=2)  # the data shuffle
 seconds = time.time() - start
 
-task = model.tasks[0]
-predictions = collect_predictions(
+# The task scores its own answers, as `keras-dmtl evaluate` does.
+scores = metrics_table(collect_predictions(
     model, face_dataset(test, model.tasks, args.image_size,
-                        args.batch_size))[task.name]
-probabilities = predictions.outputs[f"{task.name}_probabilities"]
-scores = nominal_scores(predictions.labels, np.argmax(probabilities, -1),
-                        task.num_classes)
+                        args.batch_size))).iloc[0]
 result = {
     "test_faces": len(test),
     "accuracy": float(scores["accuracy"]),
