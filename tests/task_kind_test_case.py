@@ -28,6 +28,8 @@ def run_task_kind_test(tasks, examples, folder, formats=FORMATS, epochs=3):
     3. The report has a metrics row per task with its headline metric.
     4. Each format in `formats` exports with its parity bar passed, and
        gives the Keras model's answer records on held-out faces.
+    5. Each task's distillation loss is one value per face, zero between
+       the model and itself, and positive against other outputs.
 
     Args:
         tasks: the tasks, of any kinds.
@@ -97,6 +99,19 @@ def run_task_kind_test(tasks, examples, folder, formats=FORMATS, epochs=3):
             for index, answer in enumerate(answers):
                 assert_same_answer(describe(runtime.info, outputs, index),
                                    answer, tasks, artifact)
+
+    # 5. Distillation.
+    rng = np.random.default_rng(0)
+    for task in tasks:
+        same = np.asarray(task.distillation_loss(got[task.name],
+                                                 expected[task.name], 2.0))
+        assert same.shape == (len(images),), (task.name, same.shape)
+        np.testing.assert_allclose(same, 0.0, atol=1e-4)
+        other = expected[task.name] + rng.normal(
+            size=np.shape(expected[task.name])).astype("float32")
+        apart = np.asarray(task.distillation_loss(got[task.name], other, 2.0))
+        assert (apart >= -1e-6).all() and apart.mean() > 1e-3, (
+            task.name, apart)
     return loaded
 
 

@@ -15,8 +15,10 @@ class FixedWeighting(LossWeighting):
 
     Args:
         task_names: list of str, one name per task.
-        fixed_weights: list of float, one non-negative weight per task,
-            with a positive sum.
+        fixed_weights: one non-negative weight per task, with a positive
+            sum: a list of floats in the order of `task_names`, or a dict
+            from task name to weight (every task named once, as
+            `--task-weights age=0.01,gender=0.7` gives them).
         **kwargs: base layer arguments.
 
     Call arguments:
@@ -29,6 +31,8 @@ class FixedWeighting(LossWeighting):
     weighting = keras_dmtl.layers.FixedWeighting(["age", "gender"],
                                                  fixed_weights=[0.25, 0.75])
     weighting([2.0, 4.0])  # 0.25 * 2 + 0.75 * 4 = 3.5
+    by_name = keras_dmtl.layers.FixedWeighting(
+        ["age", "gender"], fixed_weights={"gender": 0.75, "age": 0.25})
     ```
     """
 
@@ -36,26 +40,58 @@ class FixedWeighting(LossWeighting):
 
     def __init__(self, task_names=None, fixed_weights=None, **kwargs):
         super().__init__(task_names, **kwargs)
-        weights = fixed_weights
-        if weights is None:
+        if fixed_weights is None:
             raise ValueError("FixedWeighting needs one weight per task "
                              "(task_weights=[...]).")
-        weights = [float(w) for w in weights]
-        if task_names is not None and len(weights) != len(self.task_names):
-            raise ValueError(
-                f"Fixed weights need one weight per task ({self.task_names})"
-                f", got {weights!r}.")
-        if min(weights) < 0 or sum(weights) <= 0:
+        if isinstance(fixed_weights, dict):
+            fixed_weights = {str(k): float(w)
+                             for k, w in fixed_weights.items()}
+        else:
+            fixed_weights = [float(w) for w in fixed_weights]
+        weights = list(fixed_weights.values() if isinstance(
+            fixed_weights, dict) else fixed_weights)
+        if min(weights, default=-1) < 0 or sum(weights) <= 0:
             raise ValueError("Fixed weights must be non-negative with a "
-                             f"positive sum, got {weights}.")
-        self.fixed_weights = weights
+                             f"positive sum, got {fixed_weights}.")
+        self.fixed_weights = fixed_weights
+        if self.task_names is not None:
+            self.weights_in_order()  # checked against the tasks now
+
+    def bind(self, task_names):
+        super().bind(task_names)
+        self.weights_in_order()
+        return self
+
+    def weights_in_order(self):
+        """The weights as a list in the order of `task_names`.
+
+        Raises:
+            ValueError: when they do not give one weight to each task.
+        """
+        weights = self.fixed_weights
+        names = self.task_names
+        if isinstance(weights, dict):
+            if names is None:
+                raise ValueError("Fixed weights by name need the task names.")
+            if set(weights) != set(names):
+                raise ValueError(
+                    f"Fixed weights need one weight per task ({names}): "
+                    f"missing {sorted(set(names) - set(weights))}, unknown "
+                    f"{sorted(set(weights) - set(names))}.")
+            return [weights[name] for name in names]
+        if names is not None and len(weights) != len(names):
+            raise ValueError(
+                f"Fixed weights need one weight per task ({names}), got "
+                f"{weights!r}.")
+        return list(weights)
 
     def combine(self, losses, training):
-        weights = ops.convert_to_tensor(self.fixed_weights, losses.dtype)
+        weights = ops.convert_to_tensor(self.weights_in_order(),
+                                        losses.dtype)
         return ops.sum(losses * weights, axis=-1)
 
     def task_weights(self):
-        weights = ops.convert_to_tensor(self.fixed_weights, "float32")
+        weights = ops.convert_to_tensor(self.weights_in_order(), "float32")
         return weights / ops.sum(weights)
 
     def load_own_variables(self, store):
@@ -65,5 +101,7 @@ class FixedWeighting(LossWeighting):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"fixed_weights": list(self.fixed_weights)})
+        weights = self.fixed_weights
+        config.update({"fixed_weights": dict(weights)
+                       if isinstance(weights, dict) else list(weights)})
         return config

@@ -2,3 +2,5 @@ from keras_dmtl.losses.concordance_loss import ConcordanceLoss
 from keras_dmtl.losses.masked_mean_squared_error import MaskedMeanSquaredError
 from keras_dmtl.losses.multi_label_crossentropy import MultiLabelCrossentropy
 from keras_dmtl.losses.ordinal_crossentropy import OrdinalCrossentropy
+from keras_dmtl.losses.distillation import sigmoid_distillation
+from keras_dmtl.losses.distillation import softmax_distillation

@@ -83,8 +83,9 @@ class DMTLModel(keras.Model):
             regulariser), `"dwa"` (dynamic weight averaging), `"random"`
             (random loss weighting) or `"fixed"` (the manual-weight
             baseline, with `task_weights`).
-        task_weights: list of float for fixed weighting: one per task,
-            then one per coupling.
+        task_weights: the weights of fixed weighting: a list of floats,
+            one per task, then one per coupling, or a dict from each of
+            those names to its weight.
         log_variance_bounds: optional `(min, max)` bounds on every
             s_t = log sigma_t^2; see `UncertaintyWeighting`.
         coupling: None (default) or a list of `keras_dmtl.coupling`
@@ -205,6 +206,9 @@ class DMTLModel(keras.Model):
             # Built to train on several replicas: batch statistics over the
             # global batch, as one process would take them.
             _synchronize_batch_norm(self.layers)
+
+        # Not part of the model (see `distill_from`).
+        self.teacher = None
 
         # === Config ===
         self.tasks = tasks
@@ -357,6 +361,8 @@ class DMTLModel(keras.Model):
         if shares is not None:
             losses = [value * ops.cast(shares[index], value.dtype)
                       for index, value in enumerate(losses)]
+        if self.teacher is not None and training:
+            losses = self.teacher.mix(x, y_pred, self.tasks, losses)
         for coupling, tracker in zip(self.coupling or [],
                                      self.coupling_loss_trackers):
             value = coupling(y, y_pred)
@@ -371,6 +377,26 @@ class DMTLModel(keras.Model):
         if replicas > 1:
             total = total / ops.cast(replicas, total.dtype)
         return total
+
+    def distill_from(self, teacher):
+        """Lets a trained model teach some of this model's tasks.
+
+        From the next training step on, each task `teacher` teaches trains
+        on a mix of its own loss and the distance to the teacher's answers
+        (see `keras_dmtl.models.Teacher`). Evaluation keeps the task
+        losses alone. The teacher is not saved with the model.
+
+        Args:
+            teacher: a `keras_dmtl.models.Teacher`, or None to stop.
+
+        Returns:
+            `teacher`, bound to this model's tasks.
+        """
+        if teacher is not None:
+            teacher.bind(self)
+        self.teacher = teacher
+        self.train_function = None  # traced again, with or without it
+        return teacher
 
     def fit(self, *args, callbacks=None, **kwargs):
         """`keras.Model.fit`, closing each epoch for the loss weighting.

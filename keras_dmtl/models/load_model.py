@@ -75,3 +75,37 @@ def check_model_file(path):
         raise ValueError(f"{path}: not a .keras model file (a .keras file is "
                          "a zip archive; this one is not: corrupt, truncated "
                          "or of another format)")
+
+
+def check_model_option(path, option, out=None):
+    """A command-line option's `.keras` file, checked before a run reads
+    its data.
+
+    Args:
+        path: the file.
+        option: the option's name, for the messages (`--start-from`).
+        out: the run folder, or None; a file inside it is refused (the
+            run, or its `--overwrite`, would replace it).
+
+    Returns:
+        The path as a string.
+
+    Raises:
+        ValueError: one line naming the option and the file: nothing
+            there, a folder, not a `.keras` file, or a file inside `out`.
+    """
+    path = os.fspath(path)
+    if out is not None:
+        inside = os.path.realpath(path)
+        folder = os.path.realpath(os.fspath(out))
+        if os.path.commonpath([inside, folder]) == folder:
+            raise ValueError(
+                f"{option} {path} lies in --out {out}, the folder this "
+                "run writes; give the new run another --out")
+    if not os.path.exists(path):
+        raise ValueError(f"{option} {path}: no such file")
+    try:
+        check_model_file(path)
+    except ValueError as error:
+        raise ValueError(f"{option} {error}") from None
+    return path

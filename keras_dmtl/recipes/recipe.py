@@ -4,6 +4,7 @@ import argparse
 import inspect
 
 from keras_dmtl.training.arguments import add_training_arguments
+from keras_dmtl.training.arguments import check_training_arguments
 
 
 class Recipe:
@@ -77,6 +78,7 @@ class Recipe:
         parser = self.parser(prog)
         args = parser.parse_args(argv)
         try:
+            check_training_arguments(args)
             self.check_arguments(args)
         except ValueError as error:
             parser.error(str(error))
@@ -95,6 +97,7 @@ class Recipe:
                 f"Recipe {self.name!r} has no option(s) {unknown}; it has "
                 f"{sorted(vars(args))}.")
         vars(args).update(options)
+        check_training_arguments(args)
         self.check_arguments(args)
         return args
 
@@ -147,8 +150,8 @@ class Recipe:
                 `--schedule cosine` (which decays over all epochs' steps).
             learning_rate: float, instead of `--learning-rate`.
             **kwargs: more `DMTLModel` arguments (`coupling`, ...);
-                `shared_stages`, `branch_by` and `loss_weighting` default
-                to the arguments'.
+                `shared_stages`, `branch_by`, `loss_weighting` and (for
+                fixed weights) `task_weights` default to the arguments'.
         """
         from keras_dmtl.models import DMTLModel
         from keras_dmtl.training.optimizers import make_optimizer
@@ -156,8 +159,11 @@ class Recipe:
         from keras_dmtl.training.start_from import load_start_model
         from keras_dmtl.training.start_from import start_from
         from keras_dmtl.training.start_from import start_model_settings
+        from keras_dmtl.training.teaching import attach_teacher
 
         kwargs.setdefault("loss_weighting", args.loss_weighting)
+        if kwargs["loss_weighting"] == "fixed":
+            kwargs.setdefault("task_weights", args.task_weights)
         for name in ("shared_stages", "branch_by"):  # recipes that have them
             if getattr(args, name, None) is not None:
                 kwargs.setdefault(name, getattr(args, name))
@@ -178,6 +184,8 @@ class Recipe:
                                      f"quantization-aware: {error}") from None
             if starting is not None:
                 start_from(model, args.start_from, starting)
+            if getattr(args, "teacher", None):
+                attach_teacher(model, args)
             decay_steps = None
             if args.schedule == "cosine":
                 decay_steps = max(1, int(steps_per_epoch)) * args.epochs
@@ -211,12 +219,16 @@ class Recipe:
         from keras_dmtl.progress import set_quiet
         from keras_dmtl.file_digest import sha256_of
         from keras_dmtl.training.start_from import check_start_file
+        from keras_dmtl.training.teaching import check_teacher_file
 
         set_quiet(args.quiet)
         if getattr(args, "start_from", None):  # before the data are read
             check_start_file(args.start_from, args.out)
             # A setting of the run: a rerun resumes only from the same file.
             args.start_from_sha256 = sha256_of(args.start_from)
+        if getattr(args, "teacher", None):
+            check_teacher_file(args.teacher, args.out)
+            args.teacher_sha256 = sha256_of(args.teacher)
         keras.utils.set_random_seed(args.seed)
         return self.run(args)
 

@@ -86,6 +86,13 @@ class TuneWeightsRecipe(Recipe):
         if args.objective.rpartition(":")[2] not in ("max", "min"):
             raise ValueError(f"--objective takes NAME:max or NAME:min, got "
                              f"{args.objective!r}")
+        if args.teacher:
+            # Its single-task rows would each need a teacher of their task,
+            # and a teacher would change what the weightings are compared
+            # on.
+            raise ValueError("--teacher does not apply to tune_weights: it "
+                             "compares the weightings on the task losses "
+                             "alone")
 
     def run(self, args):
         import keras
@@ -172,6 +179,9 @@ class TuneWeightsRecipe(Recipe):
         best_weights = hypermodel.task_weights(best)
         print("Best manual weights:",
               dict(zip(names, np.round(best_weights, 3))))
+        print("Train with them: --loss-weighting fixed --task-weights "
+              + ",".join(f"{name}={float(w):.4g}"
+                         for name, w in zip(names, best_weights)))
 
         # 2. Compare under one budget, several seeds. Every run trains on
         # the same faces for `--epochs` and is scored on the same test

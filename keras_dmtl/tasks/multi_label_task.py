@@ -150,6 +150,15 @@ class MultiLabelTask(Task):
             positive_weights=self.positive_weights,
             name=f"{self.name}_multi_label_crossentropy")
 
+    def distillation_loss(self, teacher_raw, student_raw, temperature):
+        from keras import ops
+
+        from keras_dmtl.losses.distillation import sigmoid_distillation
+
+        # Averaged over the labels, as the task's loss averages them.
+        return ops.mean(sigmoid_distillation(teacher_raw, student_raw,
+                                             temperature), axis=-1)
+
     def metrics(self):
         from keras_dmtl.metrics.multi_label_accuracy import MultiLabelAccuracy
         from keras_dmtl.metrics.multi_label_f1 import MultiLabelF1

@@ -92,6 +92,11 @@ class NominalTask(Task):
             name=f"{self.name}_crossentropy",
         )
 
+    def distillation_loss(self, teacher_raw, student_raw, temperature):
+        from keras_dmtl.losses.distillation import softmax_distillation
+
+        return softmax_distillation(teacher_raw, student_raw, temperature)
+
     def metrics(self):
         from keras_dmtl.metrics.masked_accuracy import MaskedAccuracy
 

@@ -167,6 +167,16 @@ class OrdinalTask(Task):
             edges=self.edges, name=f"{self.name}_ordinal_crossentropy"
         )
 
+    def distillation_loss(self, teacher_raw, student_raw, temperature):
+        from keras import ops
+
+        from keras_dmtl.losses.distillation import sigmoid_distillation
+
+        # Summed over the thresholds, as the task's loss sums their
+        # binary cross-entropies.
+        return ops.sum(sigmoid_distillation(teacher_raw, student_raw,
+                                            temperature), axis=-1)
+
     def metrics(self):
         from keras_dmtl.metrics.ordinal_accuracy import OrdinalAccuracy
         from keras_dmtl.metrics.ordinal_mean_absolute_error import (

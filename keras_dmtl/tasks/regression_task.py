@@ -163,6 +163,14 @@ class RegressionTask(Task):
             return MaskedMeanSquaredError(name=f"{self.name}_mse")
         return ConcordanceLoss(name=f"{self.name}_concordance_loss")
 
+    def distillation_loss(self, teacher_raw, student_raw, temperature):
+        from keras import ops
+
+        # The teacher's values as targets; a value has no temperature.
+        difference = (ops.cast(teacher_raw, "float32")
+                      - ops.cast(student_raw, "float32"))
+        return ops.mean(ops.square(difference), axis=-1)
+
     def metrics(self):
         from keras_dmtl.metrics.concordance_correlation import (
             ConcordanceCorrelation,

@@ -168,6 +168,20 @@ class Task:
         """Returns a list of Keras metrics that leave unannotated labels out."""
         raise NotImplementedError
 
+    def distillation_loss(self, teacher_raw, student_raw, temperature):
+        """Keras ops: how far the student's raw outputs are from a
+        teacher's for the same faces, one value per face, zero when they
+        agree (see `keras_dmtl.models.Teacher`).
+
+        Args:
+            teacher_raw: the teacher's raw head output for the batch.
+            student_raw: the student's, of the same shape.
+            temperature: float, how much class and threshold probabilities
+                are softened (kinds without probabilities ignore it).
+        """
+        raise NotImplementedError(
+            f"A {self.kind} task cannot be distilled.")
+
     def annotated_count(self, labels):
         """Keras ops: how many examples of a batch carry a label."""
         from keras import ops

@@ -7,13 +7,70 @@ LEARNED_WEIGHTINGS = [name for name in LOSS_WEIGHTINGS if name != "fixed"]
 """The weightings a recipe can use without hand-chosen weights."""
 
 
+def task_weights_argument(text):
+    """`--task-weights age=0.01,gender=0.7,...` as a dict of floats."""
+    import argparse
+
+    weights = {}
+    for item in text.split(","):
+        name, _, weight = item.partition("=")
+        name = name.strip()
+        try:
+            weights[name] = float(weight)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{item!r} is not NAME=WEIGHT (for example gender=0.7)"
+            ) from None
+        if not name:
+            raise argparse.ArgumentTypeError(f"{item!r} names no task")
+    return weights
+
+
+def check_training_arguments(args):
+    """Raises `ValueError` for shared training arguments that clash.
+
+    `task_weights` given as text (`train(task_weights="age=1,gender=2")`
+    from Python) becomes the dict the command line gives.
+    """
+    import argparse
+
+    if isinstance(args.task_weights, str):
+        try:
+            args.task_weights = task_weights_argument(args.task_weights)
+        except argparse.ArgumentTypeError as error:
+            raise ValueError(f"--task-weights: {error}") from None
+    fixed = args.loss_weighting == "fixed"
+    if fixed and not args.task_weights:
+        raise ValueError("--loss-weighting fixed needs --task-weights "
+                         "NAME=WEIGHT,... with a weight for every task")
+    teaching = [name for name in ("teacher_weight", "temperature")
+                if getattr(args, name, None) is not None]
+    if teaching and not getattr(args, "teacher", None):
+        raise ValueError(f"--{teaching[0].replace('_', '-')} goes with "
+                         "--teacher MODEL")
+    if (args.teacher_weight is not None
+            and not 0 < args.teacher_weight <= 1):
+        raise ValueError("--teacher-weight must be in (0, 1], got "
+                         f"{args.teacher_weight}")
+    if args.temperature is not None and not args.temperature > 0:
+        raise ValueError(f"--temperature must be positive, got "
+                         f"{args.temperature}")
+    if args.task_weights and not fixed:
+        raise ValueError("--task-weights gives fixed weights: use it with "
+                         "--loss-weighting fixed")
+
+
 def add_training_arguments(parser, out):
     """Adds the model and optimizer arguments, with DMTL's defaults.
 
     `--backbone` (EfficientNetB0), `--weights`, `--image-size` (224),
-    `--start-from` (a trained model to continue from),
+    `--start-from` (a trained model to continue from), `--teacher` (a
+    trained model that teaches, with `--teacher-weight` and
+    `--temperature`),
     `--epochs` (80), `--batch-size` (32), `--optimizer` (SGD),
-    `--learning-rate` (1e-3), `--loss-weighting` (learned), `--schedule` (constant), `--momentum` (0.9), `--weight-decay` (5e-4),
+    `--learning-rate` (1e-3), `--loss-weighting` (learned; fixed with
+    `--task-weights`), `--schedule` (constant), `--momentum` (0.9),
+    `--weight-decay` (5e-4),
     `--seed`, `--out`, `--overwrite`, `--strategy` (how to spread training
     over devices and machines) and `--quiet` (no progress bars).
 
@@ -30,6 +87,18 @@ def add_training_arguments(parser, out):
                              "backbone and image size whose weights this run "
                              "starts from: to train it longer or on another "
                              "mix; the optimizer starts afresh")
+    parser.add_argument("--teacher", metavar="MODEL",
+                        help="a trained keras-dmtl model (.keras) that "
+                             "teaches the tasks it shares with this one "
+                             "(distillation; for example a model of one "
+                             "task trained alone); it is not saved with "
+                             "the model")
+    # None unless given, so that runs from before the options resume.
+    parser.add_argument("--teacher-weight", type=float,
+                        help="the share of the teacher's term in each "
+                             "taught task's loss, in (0, 1] (default 0.5)")
+    parser.add_argument("--temperature", type=float,
+                        help="the distillation temperature T (default 2)")
     parser.add_argument("--epochs", type=int, default=80)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"],
@@ -37,11 +106,18 @@ def add_training_arguments(parser, out):
                              "random weights)")
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--loss-weighting", default="learned",
-                        choices=LEARNED_WEIGHTINGS,
+                        choices=list(LOSS_WEIGHTINGS),
                         help="how the task losses are weighed: learned "
                              "uncertainty (the paper's), started from the "
                              "first losses, bounded (Liebel and Koerner), "
-                             "dynamic weight averaging or random weights")
+                             "dynamic weight averaging, random weights, or "
+                             "fixed weights (--task-weights)")
+    parser.add_argument("--task-weights", type=task_weights_argument,
+                        metavar="NAME=W,...",
+                        help="the weights of --loss-weighting fixed, one "
+                             "per task (as the tuning recipe's best), for "
+                             "example age=0.01,gender=0.7,race=0.2,"
+                             "expression=0.5")
     parser.add_argument("--schedule", default="constant",
                         choices=["constant", "cosine"],
                         help="learning rate: constant (the paper's) or a "

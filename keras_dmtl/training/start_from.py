@@ -1,7 +1,5 @@
 """Starting a new training run from a trained model's weights."""
 
-import os
-
 import numpy as np
 
 
@@ -101,23 +99,12 @@ def check_start_file(path, out=None):
         StartFromError: nothing there, a folder, not a `.keras` file, or a
             file inside `out`.
     """
-    from keras_dmtl.models.load_model import check_model_file
+    from keras_dmtl.models.load_model import check_model_option
 
-    path = os.fspath(path)
-    if out is not None:
-        inside = os.path.realpath(path)
-        folder = os.path.realpath(os.fspath(out))
-        if os.path.commonpath([inside, folder]) == folder:
-            raise StartFromError(
-                f"--start-from {path} lies in --out {out}, the folder this "
-                "run writes; give the new run another --out")
-    if not os.path.exists(path):
-        raise StartFromError(f"--start-from {path}: no such file")
     try:
-        check_model_file(path)
+        return check_model_option(path, "--start-from", out)
     except ValueError as error:
-        raise StartFromError(f"--start-from {error}") from None
-    return path
+        raise StartFromError(str(error)) from None
 
 
 def _check_same_model(saved, model, path):

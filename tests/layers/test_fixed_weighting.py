@@ -37,3 +37,28 @@ def test_a_weighted_sum_that_learns_nothing():
 def test_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         FixedWeighting(**kwargs)
+
+
+def test_weights_by_name_follow_the_task_order():
+    layer = FixedWeighting(["a", "b", "c"],
+                           fixed_weights={"c": 3.0, "a": 1.0, "b": 0.0})
+    layer.build()
+    # 1 * 1 + 0 * 10 + 3 * 100
+    losses = np.array([1.0, 10.0, 100.0], "float32")
+    assert float(layer(losses)) == pytest.approx(301.0)
+    np.testing.assert_allclose(np.asarray(layer.task_weights()),
+                               [0.25, 0.0, 0.75])
+    restored = FixedWeighting.from_config(layer.get_config())
+    assert restored.fixed_weights == {"c": 3.0, "a": 1.0, "b": 0.0}
+    assert float(restored(losses)) == pytest.approx(301.0)
+
+
+def test_weights_by_name_are_checked_when_the_tasks_are_known():
+    layer = FixedWeighting(fixed_weights={"age": 1.0, "gendr": 1.0})
+    with pytest.raises(ValueError,
+                       match=r"missing \['gender'\], unknown \['gendr'\]"):
+        layer.bind(["age", "gender"])
+    with pytest.raises(ValueError, match=r"missing \['b'\], unknown \[\]"):
+        FixedWeighting(["a", "b"], fixed_weights={"a": 1.0})
+    with pytest.raises(ValueError, match="non-negative"):
+        FixedWeighting(["a"], fixed_weights={"a": -1.0})

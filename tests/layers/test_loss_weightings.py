@@ -58,8 +58,10 @@ def state(model):
 @pytest.mark.parametrize(
     "weighting",
     ["learned_first_loss", "bounded", "dwa", "random",
-     FixedWeighting(fixed_weights=[0.2, 0.3, 0.5])],
-    ids=["learned_first_loss", "bounded", "dwa", "random", "fixed_layer"],
+     FixedWeighting(fixed_weights=[0.2, 0.3, 0.5]),
+     FixedWeighting(fixed_weights={"race": 0.5, "age": 0.2, "gender": 0.3})],
+    ids=["learned_first_loss", "bounded", "dwa", "random", "fixed_layer",
+         "fixed_by_name"],
 )
 def test_a_weighting_saves_reloads_and_resumes(weighting, faces, tmp_path):
     def model():
@@ -97,3 +99,20 @@ def test_a_weighting_saves_reloads_and_resumes(weighting, faces, tmp_path):
     if isinstance(loaded.weighting, DynamicWeightAverage):
         assert float(loaded.weighting.epochs_seen) == 4
     assert set(loaded.current_task_weights()) == set(NAMES)
+
+
+def test_a_model_takes_fixed_weights_by_task_name(tmp_path):
+    model = keras_dmtl.DMTLModel(
+        synthetic_tasks(), backbone="mobilenet_v2_0.35", image_size=SIZE,
+        loss_weighting="fixed",
+        task_weights={"gender": 0.5, "race": 0.25, "age": 0.25})
+    expected = {"age": 0.25, "gender": 0.5, "race": 0.25}
+    assert model.current_task_weights() == pytest.approx(expected)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.current_task_weights() == pytest.approx(expected)
+    with pytest.raises(ValueError, match=r"missing \['race'\]"):
+        keras_dmtl.DMTLModel(
+            synthetic_tasks(), backbone="mobilenet_v2_0.35", image_size=SIZE,
+            loss_weighting="fixed", task_weights={"gender": 1, "age": 1})

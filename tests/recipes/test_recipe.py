@@ -13,6 +13,25 @@ from keras_dmtl.recipes import get_recipe
 from tests.conftest import REPO
 
 
+def save_tiny_model(path):
+    """Saves an untrained UTKFace model of the synthetic tasks at 32x32."""
+    from keras_dmtl.data import synthetic_tasks
+
+    recipe = UTKFaceRecipe()
+    args = recipe.options(backbone="mobilenet_v2_0.35", image_size=32)
+    recipe.build_model(args, recipe.strategy(args), synthetic_tasks(),
+                       steps_per_epoch=1).save(path)
+    return path
+
+
+def run_settings(out):
+    """The settings a run folder's run.json records."""
+    import json
+
+    with open(os.path.join(out, "run.json")) as file:
+        return json.load(file)["settings"]
+
+
 def keras_dmtl(*args, cwd=REPO):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     return subprocess.run([sys.executable, "-m", "keras_dmtl.cli", *args],
@@ -87,6 +106,8 @@ def test_required_and_clashing_arguments_are_checked_the_same_way():
         get_recipe("utkface_fer").parse(["--utkface", "somewhere"])
     with pytest.raises(ValueError, match=r"--weightings: unknown \['kendall'"):
         get_recipe("tune_weights").options(weightings="learned,kendall")
+    with pytest.raises(ValueError, match="--teacher does not apply"):
+        get_recipe("tune_weights").options(teacher="t.keras")
 
 
 def test_build_model_takes_the_weighting_and_the_schedule():
@@ -105,6 +126,57 @@ def test_build_model_takes_the_weighting_and_the_schedule():
     assert model.optimizer._learning_rate.decay_steps == 40
     assert float(model.optimizer._learning_rate(40)) == pytest.approx(0.0)
     assert float(schedule) == pytest.approx(1e-3)
+
+
+def test_fixed_weights_come_from_task_weights():
+    from keras_dmtl.data import synthetic_tasks
+    from keras_dmtl.layers import FixedWeighting
+
+    recipe = UTKFaceRecipe()
+    args = recipe.parse(["--loss-weighting", "fixed", "--task-weights",
+                         "age=0.1, gender=0.6,race=0.3",
+                         "--backbone", "mobilenet_v2_0.35",
+                         "--image-size", "32"])
+    assert args.task_weights == {"age": 0.1, "gender": 0.6, "race": 0.3}
+    model = recipe.build_model(args, recipe.strategy(args),
+                               synthetic_tasks(), steps_per_epoch=10)
+    assert isinstance(model.weighting, FixedWeighting)
+    assert model.current_task_weights() == pytest.approx(
+        {"age": 0.1, "gender": 0.6, "race": 0.3})
+    # From Python, the weights may be given as on the command line.
+    assert recipe.options(loss_weighting="fixed",
+                          task_weights="age=1,gender=2").task_weights == {
+                              "age": 1.0, "gender": 2.0}
+    with pytest.raises(ValueError, match="--task-weights: 'age' is not"):
+        recipe.options(loss_weighting="fixed", task_weights="age")
+    misspelt = recipe.options(loss_weighting="fixed", image_size=32,
+                              backbone="mobilenet_v2_0.35",
+                              task_weights={"age": 1, "gender": 1, "rase": 1})
+    with pytest.raises(ValueError, match=r"missing \['race'\], unknown "
+                                         r"\['rase'\]"):
+        recipe.build_model(misspelt, recipe.strategy(misspelt),
+                           synthetic_tasks(), steps_per_epoch=10)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--loss-weighting", "fixed"], "fixed needs --task-weights"),
+    (["--task-weights", "age=1"], "use it with --loss-weighting fixed"),
+    (["--loss-weighting", "fixed", "--task-weights", "age"],
+     "'age' is not NAME=WEIGHT"),
+    (["--loss-weighting", "fixed", "--task-weights", "=1"], "names no task"),
+    (["--temperature", "3"], "--temperature goes with --teacher MODEL"),
+    (["--teacher", "t.keras", "--teacher-weight", "0"],
+     "--teacher-weight must be in (0, 1], got 0.0"),
+    (["--teacher", "t.keras", "--temperature", "-1"],
+     "--temperature must be positive"),
+])
+def test_clashing_weights_and_teaching_are_usage_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        UTKFaceRecipe().parse(argv)
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+    with pytest.raises(ValueError, match="fixed needs --task-weights"):
+        UTKFaceRecipe().options(loss_weighting="fixed")
 
 
 def test_build_model_starts_from_a_trained_model(tmp_path):
@@ -143,14 +215,15 @@ def test_build_model_starts_from_a_trained_model(tmp_path):
                 "block_16_project").kernel.numpy())
 
 
-def test_a_missing_start_model_is_refused_before_anything_is_written(
-        tmp_path):
+@pytest.mark.parametrize("option", ["--start-from", "--teacher"])
+def test_a_missing_model_file_is_refused_before_anything_is_written(
+        option, tmp_path):
     out = tmp_path / "run"
-    result = keras_dmtl("train", "utkface", "--start-from",
+    result = keras_dmtl("train", "utkface", option,
                         str(tmp_path / "nowhere.keras"), "--out", str(out))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
-        f"keras-dmtl train utkface: --start-from "
+        f"keras-dmtl train utkface: {option} "
         f"{tmp_path / 'nowhere.keras'}: no such file")
     assert not out.exists()
 
@@ -177,28 +250,43 @@ def test_a_start_model_inside_the_run_folder_is_refused(tmp_path):
 
 
 def test_a_run_started_from_a_model_records_which_file(tmp_path):
-    import json
-
-    from keras_dmtl.data import synthetic_tasks
     from keras_dmtl.file_digest import sha256_of
 
     recipe = UTKFaceRecipe()
-    args = recipe.options(backbone="mobilenet_v2_0.35", image_size=32)
-    start = tmp_path / "start.keras"
-    recipe.build_model(args, recipe.strategy(args), synthetic_tasks(),
-                       steps_per_epoch=1).save(start)
+    start = save_tiny_model(tmp_path / "start.keras")
     out = str(tmp_path / "run")
     options = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,
                    synthetic_size=64, batch_size=16, out=out,
                    start_from=str(start))
     recipe.train(**options)
-    with open(os.path.join(out, "run.json")) as file:
-        settings = json.load(file)["settings"]
-    assert settings["start_from_sha256"] == sha256_of(start)
+    assert run_settings(out)["start_from_sha256"] == sha256_of(start)
     # Another file at the same path is another run, refused by name.
-    recipe.build_model(args, recipe.strategy(args), synthetic_tasks(),
-                       steps_per_epoch=1).save(start)
+    save_tiny_model(start)
     with pytest.raises(ValueError, match="start_from_sha256"):
+        recipe.train(**options)
+
+
+def test_a_teacher_teaches_a_run_and_is_recorded(tmp_path, capsys):
+    from keras_dmtl.file_digest import sha256_of
+    from keras_dmtl.training.teaching import TeacherError
+
+    recipe = UTKFaceRecipe()
+    teacher = save_tiny_model(tmp_path / "teacher.keras")
+    out = str(tmp_path / "run")
+    options = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,
+                   synthetic_size=64, batch_size=16, out=out,
+                   teacher=str(teacher), teacher_weight=0.3)
+    recipe.train(**options)
+    assert (f"Teacher {teacher} teaches age, gender, race (weight 0.3, "
+            "temperature 2)") in capsys.readouterr().out
+    settings = run_settings(out)
+    assert settings["teacher_sha256"] == sha256_of(teacher)
+    assert settings["teacher_weight"] == 0.3
+    # A teacher for other faces is refused in one line naming it.
+    options.update(image_size=48, out=str(tmp_path / "other"))
+    with pytest.raises(TeacherError, match=(
+            f"--teacher {teacher}: the teacher takes 32x32 faces, the "
+            "model 48x48")):
         recipe.train(**options)
 
 
