@@ -1,5 +1,7 @@
 """Fixed task weights: the manual-weight baseline."""
 
+import math
+
 import keras
 from keras import ops
 
@@ -50,17 +52,17 @@ class FixedWeighting(LossWeighting):
             fixed_weights = [float(w) for w in fixed_weights]
         weights = list(fixed_weights.values() if isinstance(
             fixed_weights, dict) else fixed_weights)
-        if min(weights, default=-1) < 0 or sum(weights) <= 0:
-            raise ValueError("Fixed weights must be non-negative with a "
-                             f"positive sum, got {fixed_weights}.")
+        if (min(weights, default=-1) < 0 or sum(weights) <= 0
+                or not all(math.isfinite(w) for w in weights)):
+            raise ValueError("Fixed weights must be finite, non-negative, "
+                             f"with a positive sum, got {fixed_weights}.")
         self.fixed_weights = fixed_weights
         if self.task_names is not None:
             self.weights_in_order()  # checked against the tasks now
 
     def bind(self, task_names):
-        super().bind(task_names)
-        self.weights_in_order()
-        return self
+        _in_order(self.fixed_weights, [str(n) for n in task_names])
+        return super().bind(task_names)
 
     def weights_in_order(self):
         """The weights as a list in the order of `task_names`.
@@ -68,22 +70,7 @@ class FixedWeighting(LossWeighting):
         Raises:
             ValueError: when they do not give one weight to each task.
         """
-        weights = self.fixed_weights
-        names = self.task_names
-        if isinstance(weights, dict):
-            if names is None:
-                raise ValueError("Fixed weights by name need the task names.")
-            if set(weights) != set(names):
-                raise ValueError(
-                    f"Fixed weights need one weight per task ({names}): "
-                    f"missing {sorted(set(names) - set(weights))}, unknown "
-                    f"{sorted(set(weights) - set(names))}.")
-            return [weights[name] for name in names]
-        if names is not None and len(weights) != len(names):
-            raise ValueError(
-                f"Fixed weights need one weight per task ({names}), got "
-                f"{weights!r}.")
-        return list(weights)
+        return _in_order(self.fixed_weights, self.task_names)
 
     def combine(self, losses, training):
         weights = ops.convert_to_tensor(self.weights_in_order(),
@@ -105,3 +92,21 @@ class FixedWeighting(LossWeighting):
         config.update({"fixed_weights": dict(weights)
                        if isinstance(weights, dict) else list(weights)})
         return config
+
+
+def _in_order(weights, names):
+    """`weights` (a list, or a dict by name) as a list in `names`' order."""
+    if isinstance(weights, dict):
+        if names is None:
+            raise ValueError("Fixed weights by name need the task names.")
+        if set(weights) != set(names):
+            raise ValueError(
+                f"Fixed weights need one weight per task ({names}): "
+                f"missing {sorted(set(names) - set(weights))}, unknown "
+                f"{sorted(set(weights) - set(names))}.")
+        return [weights[name] for name in names]
+    if names is not None and len(weights) != len(names):
+        raise ValueError(
+            f"Fixed weights need one weight per task ({names}), got "
+            f"{weights!r}.")
+    return list(weights)

@@ -75,6 +75,9 @@ class FaceBehaviorStudyRecipe(Recipe):
         parser.add_argument("--synthetic-size", type=int, default=600)
 
     def check_arguments(self, args):
+        from keras_dmtl.training.arguments import refuse_one_model_options
+
+        refuse_one_model_options(args, "face_behavior_study")
         dataset_shares(args)
         unknown = set(args.configs.split(",")) - set("abcde")
         if unknown:

@@ -5,6 +5,7 @@ import os
 from keras_dmtl.recipes.recipe import Recipe
 from keras_dmtl.recipes.recipe import epoch_steps
 from keras_dmtl.training.arguments import LEARNED_WEIGHTINGS
+from keras_dmtl.training.arguments import refuse_one_model_options
 
 TUNERS = ("random", "bayesian", "hyperband")
 """KerasTuner's search algorithms the recipe offers."""
@@ -86,13 +87,7 @@ class TuneWeightsRecipe(Recipe):
         if args.objective.rpartition(":")[2] not in ("max", "min"):
             raise ValueError(f"--objective takes NAME:max or NAME:min, got "
                              f"{args.objective!r}")
-        if args.teacher:
-            # Its single-task rows would each need a teacher of their task,
-            # and a teacher would change what the weightings are compared
-            # on.
-            raise ValueError("--teacher does not apply to tune_weights: it "
-                             "compares the weightings on the task losses "
-                             "alone")
+        refuse_one_model_options(args, "tune_weights")
 
     def run(self, args):
         import keras

@@ -10,20 +10,42 @@ LEARNED_WEIGHTINGS = [name for name in LOSS_WEIGHTINGS if name != "fixed"]
 def task_weights_argument(text):
     """`--task-weights age=0.01,gender=0.7,...` as a dict of floats."""
     import argparse
+    import math
 
     weights = {}
     for item in text.split(","):
         name, _, weight = item.partition("=")
         name = name.strip()
         try:
-            weights[name] = float(weight)
+            value = float(weight)
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f"{item!r} is not NAME=WEIGHT (for example gender=0.7)"
             ) from None
         if not name:
             raise argparse.ArgumentTypeError(f"{item!r} names no task")
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{item!r}: not a finite "
+                                             "weight")
+        if name in weights:
+            raise argparse.ArgumentTypeError(f"{name!r} is given twice")
+        weights[name] = value
     return weights
+
+
+def refuse_one_model_options(args, command):
+    """Raises `ValueError` for `--teacher` or fixed weights on a recipe
+    that trains models of other tasks and weightings (`tune_weights`,
+    `face_behavior_study`): one teacher or one set of weights cannot fit
+    them all."""
+    if args.teacher:
+        raise ValueError(f"--teacher does not apply to {command}: it trains "
+                         "models of other tasks, compared on their own "
+                         "losses")
+    if args.loss_weighting == "fixed":
+        raise ValueError(f"--loss-weighting fixed does not apply to "
+                         f"{command}: it trains models of other tasks and "
+                         "weightings")
 
 
 def check_training_arguments(args):
@@ -52,8 +74,9 @@ def check_training_arguments(args):
             and not 0 < args.teacher_weight <= 1):
         raise ValueError("--teacher-weight must be in (0, 1], got "
                          f"{args.teacher_weight}")
-    if args.temperature is not None and not args.temperature > 0:
-        raise ValueError(f"--temperature must be positive, got "
+    if args.temperature is not None and not 0 < args.temperature < float(
+            "inf"):
+        raise ValueError(f"--temperature must be positive and finite, got "
                          f"{args.temperature}")
     if args.task_weights and not fixed:
         raise ValueError("--task-weights gives fixed weights: use it with "

@@ -62,3 +62,7 @@ def test_weights_by_name_are_checked_when_the_tasks_are_known():
         FixedWeighting(["a", "b"], fixed_weights={"a": 1.0})
     with pytest.raises(ValueError, match="non-negative"):
         FixedWeighting(["a"], fixed_weights={"a": -1.0})
+    with pytest.raises(ValueError, match="finite"):
+        FixedWeighting(["a"], fixed_weights=[float("nan")])
+    # A refused binding leaves the layer unbound.
+    assert layer.task_names is None

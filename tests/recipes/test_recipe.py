@@ -106,8 +106,13 @@ def test_required_and_clashing_arguments_are_checked_the_same_way():
         get_recipe("utkface_fer").parse(["--utkface", "somewhere"])
     with pytest.raises(ValueError, match=r"--weightings: unknown \['kendall'"):
         get_recipe("tune_weights").options(weightings="learned,kendall")
-    with pytest.raises(ValueError, match="--teacher does not apply"):
-        get_recipe("tune_weights").options(teacher="t.keras")
+    for name in ("tune_weights", "face_behavior_study"):
+        with pytest.raises(ValueError, match=f"--teacher does not apply to "
+                                             f"{name}"):
+            get_recipe(name).options(teacher="t.keras")
+        with pytest.raises(ValueError, match="fixed does not apply"):
+            get_recipe(name).options(loss_weighting="fixed",
+                                     task_weights={"age": 1.0})
 
 
 def test_build_model_takes_the_weighting_and_the_schedule():
@@ -164,6 +169,12 @@ def test_fixed_weights_come_from_task_weights():
     (["--loss-weighting", "fixed", "--task-weights", "age"],
      "'age' is not NAME=WEIGHT"),
     (["--loss-weighting", "fixed", "--task-weights", "=1"], "names no task"),
+    (["--loss-weighting", "fixed", "--task-weights", "age=nan"],
+     "not a finite weight"),
+    (["--loss-weighting", "fixed", "--task-weights", "age=1,age=2"],
+     "'age' is given twice"),
+    (["--teacher", "t.keras", "--temperature", "inf"],
+     "--temperature must be positive"),
     (["--temperature", "3"], "--temperature goes with --teacher MODEL"),
     (["--teacher", "t.keras", "--teacher-weight", "0"],
      "--teacher-weight must be in (0, 1], got 0.0"),
