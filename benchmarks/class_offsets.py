@@ -41,11 +41,17 @@ parser.add_argument("--tasks", nargs="+", default=["race"])
 parser.add_argument("--seed", type=int, default=1)
 parser.add_argument("--min-recall", type=float,
                     help="as `keras-dmtl calibrate --min-recall`")
+parser.add_argument("--test-time-flip", action=argparse.BooleanOptionalAction,
+                    help="answers as the mean over each face and its mirror, "
+                         "or not (default: as the model does), as "
+                         "`keras-dmtl calibrate --test-time-flip`")
 parser.add_argument("--out", required=True, help="folder for the halves")
 args = parser.parse_args()
 os.makedirs(args.out, exist_ok=True)
 
 model = load_dmtl_model(args.model)
+if args.test_time_flip is not None:
+    model.test_time_flip = args.test_time_flip
 tasks = [find_task(model.tasks, name) for name in args.tasks]
 for task in tasks:
     if not isinstance(task, NominalTask):

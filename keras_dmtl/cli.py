@@ -45,6 +45,8 @@ def _evaluate(args):
     from keras_dmtl.models.load_model import load_dmtl_model
 
     model = load_dmtl_model(args.model)
+    if args.test_time_flip is not None:
+        model.test_time_flip = args.test_time_flip
     examples = read_any(args.data, model.tasks, args.format, args.split,
                         args.fold, strict=args.strict)
     print(examples.summary())
@@ -72,6 +74,8 @@ def _calibrate(args):
         raise ValueError(f"--min-recall {args.min_recall}: a recall lies "
                          "between 0 and 1")
     model = load_dmtl_model(args.model)
+    if args.test_time_flip is not None:
+        model.test_time_flip = args.test_time_flip
     examples = read_any(args.data, model.tasks, args.format, args.split,
                         args.fold, strict=args.strict)
     print(examples.summary())
@@ -277,6 +281,11 @@ def main(argv=None):
     evaluate.add_argument("--gradcam-faces", type=int, default=6)
     evaluate.add_argument("--strict", action="store_true",
                           help="fail on bad input instead of skipping it")
+    evaluate.add_argument("--test-time-flip",
+                          action=argparse.BooleanOptionalAction,
+                          help="answer as the mean over each face and its "
+                               "mirror image, or not (default: as the "
+                               "model was trained or calibrated)")
     evaluate.add_argument("--out", required=True, help="report folder")
     evaluate.set_defaults(run=_evaluate)
     calibrate = commands.add_parser(
@@ -301,6 +310,14 @@ def main(argv=None):
     calibrate.add_argument("--batch-size", type=int, default=32)
     calibrate.add_argument("--strict", action="store_true",
                            help="fail on bad input instead of skipping it")
+    calibrate.add_argument("--test-time-flip",
+                           action=argparse.BooleanOptionalAction,
+                           help="the calibrated model answers as the mean "
+                                "over each face and its mirror image (or, "
+                                "with --no-test-time-flip, not), in Keras "
+                                "and in every export; its decisions are "
+                                "tuned on those answers (default: as the "
+                                "model does)")
     calibrate.add_argument("--out", required=True,
                            help="the calibrated model (.keras, must not "
                                 "exist)")

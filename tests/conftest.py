@@ -66,6 +66,23 @@ def run_once(tmp_path_factory, name, build):
         return result
 
 
+def lively(model, images):
+    """Sets every batch norm's statistics to those `images` give.
+
+    A tiny model that trained a step or two keeps batch norm's starting
+    statistics, under which its trunk's features vanish and every face
+    gets the same answer. One training call with momentum 0 makes its
+    answers depend on the face, as a trained model's do.
+    """
+    import keras
+
+    for layer in model._flatten_layers():
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.momentum = 0.0
+    model(images, training=True)
+    return model
+
+
 def write_image(path, size=(24, 24), color=(200, 100, 50), mode="RGB"):
     """Writes a small real image file (format from the file name)."""
     from PIL import Image

@@ -74,3 +74,12 @@ def test_calibrate_writes_a_new_model_with_tuned_decisions(tmp_path,
             main(["calibrate", str(tmp_path / "model.keras"), "--data",
                   str(tmp_path / "held_out.csv"), "--out",
                   str(tmp_path / "third.keras"), *bad])
+
+    # --test-time-flip: the new model answers over face and mirror, and
+    # its decisions were tuned on those answers.
+    flipped = tmp_path / "flipped.keras"
+    main(["calibrate", str(tmp_path / "model.keras"), "--data",
+          str(tmp_path / "held_out.csv"), "--tasks", "race",
+          "--test-time-flip", "--out", str(flipped)])
+    assert load_dmtl_model(str(flipped)).test_time_flip is True
+    assert load_dmtl_model(str(out)).test_time_flip is False

@@ -63,6 +63,17 @@ def test_evaluate_a_model_on_a_test_set_table(tmp_path):
         assert os.path.isfile(os.path.join(out, name)), name
     values = pd.read_csv(os.path.join(out, "values_affect.csv"))
     assert values["annotated"].tolist() == [24, 16]
+    report = open(os.path.join(out, "report.md")).read()
+    assert "mirror" not in report
+
+    # --test-time-flip: the report says how the answers were made.
+    flipped = str(tmp_path / "report_flipped")
+    result = cli("evaluate", str(tmp_path / "model.keras"), "--data",
+                 str(tmp_path / "test_set.csv"), "--gradcam-faces", "0",
+                 "--test-time-flip", "--out", flipped)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = open(os.path.join(flipped, "report.md")).read()
+    assert "mean over the face and its mirror image" in report
 
     # A table with none of the model's tasks: a clear error, no report.
     (tmp_path / "other.csv").write_text("image,mood\n0.png,1\n")

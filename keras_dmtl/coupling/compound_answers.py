@@ -1,5 +1,6 @@
 """Every task's answer and the compound expression of each face."""
 
+import keras
 import numpy as np
 
 from keras_dmtl.coupling.compound_expressions import CompoundExpressions
@@ -54,14 +55,20 @@ def compound_answers(model, images, compounds=None, batch_size=32):
         images = images[None]
     runner = model
     if head is not None:
-        import keras
-
         runner = keras.Model(model.input, {
             "tasks": model.output,
             "features": model.get_layer(f"{head.branch}_pool").output})
         runner.run_eagerly = model.run_eagerly
     predicted = runner.predict(images, batch_size=batch_size,
                                verbose=predict_verbose())
+    if head is not None and model.test_time_flip:
+        # The runner reads the graph as it is: mirror here, as the model's
+        # own call does, and average the tasks' outputs and the features.
+        mirrored = runner.predict(images[:, :, ::-1], batch_size=batch_size,
+                                  verbose=predict_verbose())
+        predicted = keras.tree.map_structure(
+            lambda a, b: (np.asarray(a) + np.asarray(b)) / 2, predicted,
+            mirrored)
     outputs = predicted if head is None else predicted["tasks"]
     records = [{} for _ in images]
     for task in model.tasks:

@@ -15,8 +15,10 @@ def grad_cam(model, images, task_name):
     task's own (`Task.gradcam_score`): the logit of the predicted class
     (nominal), the sum of the threshold logits (ordinal: it grows with the
     predicted rank), the logit of the most confident label (multi-label),
-    the sum of the values (regression). Gradients use TensorFlow, like the
-    rest of the evaluation code.
+    the sum of the values (regression). A model with `test_time_flip`
+    answers over the face and its mirror: the score is that answer's, and
+    the mirror's map, mirrored back, is added to the face's. Gradients use
+    TensorFlow, like the rest of the evaluation code.
 
     Args:
         model: a `DMTLModel`.
@@ -38,12 +40,25 @@ def grad_cam(model, images, task_name):
     pool = model.get_layer(f"{model.task_branches[task_name]}_pool")
     explainer = keras.Model(model.input, [pool.input, model.output[task_name]])
     images = tf.convert_to_tensor(np.asarray(images, "float32"))
+    flip = getattr(model, "test_time_flip", False)
     with tf.GradientTape() as tape:
         features, output = explainer(images, training=False)
+        if flip:  # the score of the answer the model gives: face and mirror
+            mirrored, other = explainer(images[:, :, ::-1], training=False)
+            output = (output + other) / 2
         score = task.gradcam_score(output)
-    gradients = tape.gradient(score, features)
+    if flip:
+        gradients, mirrored_gradients = tape.gradient(
+            score, [features, mirrored])
+    else:
+        gradients = tape.gradient(score, features)
     weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
-    maps = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))[..., None]
+    maps = tf.reduce_sum(weights * features, axis=-1)
+    if flip:  # the mirror's map, mirrored back onto the face
+        weights = tf.reduce_mean(mirrored_gradients, axis=(1, 2),
+                                 keepdims=True)
+        maps += tf.reduce_sum(weights * mirrored, axis=-1)[:, :, ::-1]
+    maps = tf.nn.relu(maps)[..., None]
     maps = tf.image.resize(maps, images.shape[1:3])[..., 0].numpy()
     peak = maps.max(axis=(1, 2), keepdims=True)
     return np.divide(maps, peak, out=np.zeros_like(maps), where=peak > 0)

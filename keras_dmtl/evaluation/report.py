@@ -317,6 +317,9 @@ def _write_pages(sections, work, model, examples):
     intro = (f"{len(examples)} faces; tasks "
              f"{', '.join(t.name for t in model.tasks)}; backbone "
              f"{model.backbone} at {model.image_size}x{model.image_size}.")
+    if getattr(model, "test_time_flip", False):
+        intro += (" Each answer is the mean over the face and its mirror "
+                  "image (test-time flip).")
     markdown = [f"# {title}", "", intro, ""]
     page = [f"<!doctype html><html><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)}</title><style>body{{font-family:"

@@ -61,6 +61,8 @@ def model_info(model):
                                     "files, decoded and resized in the graph"},
         "outputs": output_names(model.tasks),
         "tasks": [task.describe() for task in model.tasks],
+        # In the graph: each answer is the mean over the face and its mirror.
+        "test_time_flip": bool(getattr(model, "test_time_flip", False)),
     }
 
 

@@ -102,6 +102,13 @@ class DMTLModel(keras.Model):
             full-integer TFLite file does, the int8 ranges of its trunk's
             linear outputs; `quantization_aware_model` makes one from a
             trained model (MobileNetV2 trunks, every stage shared).
+        test_time_flip: bool. When True, every answer outside training
+            (`predict`, `evaluate`, a plain call, every exported artifact)
+            is the mean of each head's raw output over the face and its
+            mirror image: twice the computation for steadier answers.
+            Training steps see the faces as given. Defaults to False; it
+            may be switched on a trained model (`keras-dmtl calibrate
+            --test-time-flip`) since no weight depends on it.
         **kwargs: `keras.Model` arguments such as `name`.
 
     Call arguments:
@@ -144,6 +151,7 @@ class DMTLModel(keras.Model):
         coupling=None,
         compound_head=None,
         int8_ranges=None,
+        test_time_flip=False,
         **kwargs,
     ):
         tasks = deserialize_tasks(tasks)
@@ -228,6 +236,7 @@ class DMTLModel(keras.Model):
         self.int8_ranges = (None if int8_ranges is None else
                             {str(k): [float(v) for v in r]
                              for k, r in int8_ranges.items()})
+        self.test_time_flip = test_time_flip
 
         # === Loss weighting and per-task logs ===
         coupling_names = [c.name for c in couplings]
@@ -256,6 +265,29 @@ class DMTLModel(keras.Model):
         self.compound_head = None
         if compound_head is not None:
             self.attach_compound_head(compound_head)
+
+    def call(self, inputs, training=None, mask=None):
+        if not self.test_time_flip or training:
+            return super().call(inputs, training=training, mask=mask)
+        # One pass over a batch of the faces and their mirrors: one copy of
+        # the network in every exported graph, one set of int8 ranges.
+        both = ops.concatenate([inputs, mirror_images(inputs)], axis=0)
+        outputs = super().call(both, training=training, mask=mask)
+        return {name: ops.mean(ops.reshape(value, (2, -1, *value.shape[1:])),
+                               axis=0)
+                for name, value in outputs.items()}
+
+    @property
+    def test_time_flip(self):
+        """Whether answers are averaged over the face and its mirror."""
+        return self._test_time_flip
+
+    @test_time_flip.setter
+    def test_time_flip(self, value):
+        self._test_time_flip = bool(value)
+        # Compiled steps read the setting when traced: trace them again.
+        self.predict_function = None
+        self.test_function = None
 
     @property
     def task_names(self):
@@ -547,11 +579,23 @@ class DMTLModel(keras.Model):
                 self.compound_head)
         if self.int8_ranges is not None:  # older releases read the rest
             config["int8_ranges"] = self.int8_ranges
+        if self.test_time_flip:
+            config["test_time_flip"] = True
         return config
 
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def mirror_images(images):
+    """A batch `(N, H, W, C)` mirrored left to right.
+
+    A gather along the width with constant indices, which every runtime the
+    exports target (TFLite int8 included, ONNX, TensorRT) has.
+    """
+    width = images.shape[2]
+    return ops.take(images, ops.arange(width - 1, -1, -1), axis=2)
 
 
 class _EndEpoch(keras.callbacks.Callback):

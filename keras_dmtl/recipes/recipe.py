@@ -150,8 +150,10 @@ class Recipe:
                 `--schedule cosine` (which decays over all epochs' steps).
             learning_rate: float, instead of `--learning-rate`.
             **kwargs: more `DMTLModel` arguments (`coupling`, ...);
-                `shared_stages`, `branch_by`, `loss_weighting` and (for
-                fixed weights) `task_weights` default to the arguments'.
+                `shared_stages`, `branch_by`, `loss_weighting`,
+                `test_time_flip` (unless given, the start model's) and
+                (for fixed weights) `task_weights` default to the
+                arguments'.
         """
         from keras_dmtl.models import DMTLModel
         from keras_dmtl.training.optimizers import make_optimizer
@@ -171,6 +173,10 @@ class Recipe:
         if getattr(args, "start_from", None):
             starting = load_start_model(args.start_from)
             kwargs.update(start_model_settings(starting))
+        flip = getattr(args, "test_time_flip", None)
+        if flip is None and starting is not None:  # as the model it goes on
+            flip = starting.test_time_flip
+        kwargs.setdefault("test_time_flip", bool(flip))
         with strategy.scope():
             try:
                 model = DMTLModel(tasks, backbone=args.backbone,

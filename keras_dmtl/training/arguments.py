@@ -1,5 +1,7 @@
 """The command-line arguments every training recipe shares."""
 
+import argparse
+
 from keras_dmtl.layers.loss_weightings import LOSS_WEIGHTINGS
 from keras_dmtl.models.backbones import BACKBONES
 
@@ -9,7 +11,6 @@ LEARNED_WEIGHTINGS = [name for name in LOSS_WEIGHTINGS if name != "fixed"]
 
 def task_weights_argument(text):
     """`--task-weights age=0.01,gender=0.7,...` as a dict of floats."""
-    import argparse
     import math
 
     weights = {}
@@ -89,7 +90,8 @@ def add_training_arguments(parser, out):
     `--backbone` (EfficientNetB0), `--weights`, `--image-size` (224),
     `--start-from` (a trained model to continue from), `--teacher` (a
     trained model that teaches, with `--teacher-weight` and
-    `--temperature`),
+    `--temperature`), `--test-time-flip` (answers averaged over each face
+    and its mirror image),
     `--epochs` (80), `--batch-size` (32), `--optimizer` (SGD),
     `--learning-rate` (1e-3), `--loss-weighting` (learned; fixed with
     `--task-weights`), `--schedule` (constant), `--momentum` (0.9),
@@ -122,6 +124,13 @@ def add_training_arguments(parser, out):
                              "taught task's loss, in (0, 1] (default 0.5)")
     parser.add_argument("--temperature", type=float,
                         help="the distillation temperature T (default 2)")
+    parser.add_argument("--test-time-flip",
+                        action=argparse.BooleanOptionalAction,
+                        help="the model answers as the mean over each face "
+                             "and its mirror image outside training "
+                             "(evaluation, every export): twice the "
+                             "computation per face (default: as the "
+                             "--start-from model, else off)")
     parser.add_argument("--epochs", type=int, default=80)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"],

@@ -45,6 +45,8 @@ def attach_teacher(model, args):
     except ValueError as error:
         raise TeacherError(f"--teacher {args.teacher}: {error}") from None
     taught = ", ".join(task.name for task in teacher.taught)
+    flip = (", answering over each face and its mirror: twice its cost"
+            if teacher.model.test_time_flip else "")
     print(f"Teacher {args.teacher} teaches {taught} (weight "
-          f"{teacher.weight:g}, temperature {teacher.temperature:g})")
+          f"{teacher.weight:g}, temperature {teacher.temperature:g}{flip})")
     return teacher

@@ -227,6 +227,29 @@ def test_few_shot_head_survives_save_and_load(support, tmp_path):
         assert record["compound_expression"]["label"] in compounds.names
 
 
+def test_compound_answers_of_a_flipping_model_match_its_own(support):
+    images, labels, held_images, _ = support
+    model = tiny_model()
+    model.compile(run_eagerly=True)
+    head = CompoundHead(["hatred", "awed"]).fit(model, images, labels)
+    held_images = np.array(held_images)
+    held_images[:, :, : SIZE // 3] //= 3  # lit from one side
+    model.test_time_flip = True
+    raw = model.predict(held_images, verbose=0)
+    records = compound_answers(model, held_images)
+    # The tasks answer as the model does: over the face and its mirror.
+    for task in model.tasks:
+        for record, answer in zip(records, task.decode(raw[task.name])):
+            assert record[task.name] == answer
+    # The few-shot head reads the features of both, averaged.
+    pooled = keras.Model(model.input, model.get_layer("shared_pool").output)
+    features = (pooled.predict(held_images, verbose=0)
+                + pooled.predict(held_images[:, :, ::-1], verbose=0)) / 2
+    expected = head.decode(head.probabilities(features))
+    assert [r["compound_expression_few_shot"]["label"] for r in records] == [
+        a["label"] for a in expected]
+
+
 def test_compound_answers_read_the_aus_and_expression_tasks(support):
     tasks = [NominalTask("expression", EXPRESSIONS),
              MultiLabelTask("aus", ACTION_UNITS)]

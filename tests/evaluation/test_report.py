@@ -80,6 +80,27 @@ def test_grad_cam_maps_every_head(trained):
         assert maps.min() >= 0 and maps.max() <= 1
 
 
+def test_grad_cam_of_a_flipping_model_is_mirror_symmetric(trained):
+    # Its answer to a face and to the face's mirror are one answer, so the
+    # map of the mirror is the mirror of the map (without the flip, not).
+    from keras_dmtl import DMTLModel
+    from tests.conftest import lively
+
+    trained_model, examples, _ = trained
+    model = DMTLModel.from_config(trained_model.get_config())
+    model.set_weights(trained_model.get_weights())
+    images = np.asarray(examples.images[:8], "float32")
+    images[:, :, :10] *= 0.4  # lit from one side
+    lively(model, images)
+    for flip in (False, True):
+        model.test_time_flip = flip
+        for name in ("gender", "race"):
+            maps = grad_cam(model, images, name)
+            mirrored = grad_cam(model, images[:, :, ::-1], name)
+            gap = np.abs(mirrored - maps[:, :, ::-1]).max()
+            assert (gap < 1e-4) if flip else (gap > 1e-2), (flip, name, gap)
+
+
 def test_report_folder_has_every_table_and_figure(trained, report):
     _, examples, _ = trained
     out, metrics, predictions = report

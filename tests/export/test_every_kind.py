@@ -5,8 +5,9 @@ Ordinal (age), nominal (gender), multi-label (action units) and regression
 SavedModel, TFLite fp32 and ONNX: each artifact passes its parity check
 and gives `predict_files` the same JSON records as the `.keras` file. The
 age is decoded as the expected rank (a real-valued age), chosen after
-training, so every artifact's graph must compute it as the Keras model's
-answers do.
+training, and the model answers as the mean over each face and its
+mirror image (`test_time_flip`, switched on after training), so every
+artifact's graph must compute both as the Keras model's answers do.
 """
 
 import json
@@ -31,6 +32,7 @@ def every_kind(tmp_path_factory):
     from keras_dmtl import DMTLModel
     from keras_dmtl.data import SyntheticFaces
     from keras_dmtl.export import export_model
+    from tests.conftest import lively
 
     keras.utils.set_random_seed(0)
     faces = SyntheticFaces(256, IMAGE_SIZE, seed=11)
@@ -44,7 +46,9 @@ def every_kind(tmp_path_factory):
               batch_size=64, verbose=0)
     # The decoding changes no weight: chosen after training, it is saved
     # with the model and exported with it.
+    lively(model, faces.images[:64])
     model.tasks[0].decoding = "expected"
+    model.test_time_flip = True
     root = tmp_path_factory.mktemp("every_kind")
     model_file = str(root / "model.keras")
     model.save(model_file)
@@ -52,7 +56,11 @@ def every_kind(tmp_path_factory):
     folder.mkdir()
     for index, image in enumerate(
             SyntheticFaces(FACES, IMAGE_SIZE, seed=12).images):
-        Image.fromarray(np.asarray(image, "uint8")).save(
+        # Lit from one side: a face unlike its mirror, so that answers
+        # over face and mirror differ from the face's alone.
+        image = np.asarray(image, "float32")
+        image[:, : IMAGE_SIZE // 3] *= 0.4
+        Image.fromarray(image.astype("uint8")).save(
             folder / f"face_{index:02d}.png")
     out = str(root / "artifacts")
     results = {key: export_model(model, export_format, out, precision,
@@ -69,6 +77,7 @@ def test_every_kind_exports_with_parity(every_kind):
         "ordinal", "nominal", "multi_label", "regression"]
     assert info["tasks"][0]["decoding"] == "expected"
     assert info["tasks"][0]["config"]["decoding"] == "expected"
+    assert info["test_time_flip"] is True
     assert info["outputs"] == [
         "age", "age_probabilities", "gender", "gender_probabilities",
         "action_units", "action_units_probabilities", "affect"]
@@ -83,6 +92,26 @@ def test_every_kind_exports_with_parity(every_kind):
         assert tasks["affect"]["max_value_difference"] < 1e-4, name
         assert "max_probability_difference" not in tasks["affect"]
         assert tasks["action_units"]["max_probability_difference"] < 1e-4
+
+
+def test_the_flip_changes_the_answers_the_artifacts_match(every_kind):
+    """Every artifact passed parity with the flipped Keras answers, which
+    differ from the face's alone far past the parity tolerance."""
+    from PIL import Image
+
+    model, _, folder, _, _ = every_kind
+    images = np.stack([np.asarray(Image.open(os.path.join(folder, name)),
+                                  "float32")
+                       for name in sorted(os.listdir(folder))])
+    flipped = model.predict_on_batch(images)
+    model.test_time_flip = False
+    try:
+        as_given = model.predict_on_batch(images)
+    finally:
+        model.test_time_flip = True
+    change = max(float(np.abs(flipped[name] - as_given[name]).max())
+                 for name in flipped)
+    assert change > 1e-2, change  # parity allows 1e-4
 
 
 def _assert_same_records(got, expected, tasks, where):

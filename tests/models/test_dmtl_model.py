@@ -8,6 +8,7 @@ import keras_dmtl
 from keras_dmtl.data import SyntheticFaces
 from keras_dmtl.data import synthetic_tasks
 from tests.conftest import MOBILENET_WEIGHTS
+from tests.conftest import lively
 from tests.conftest import shared_path
 
 SIZE = 32
@@ -120,6 +121,47 @@ def test_save_and_load_give_identical_predictions(faces, tmp_path):
     assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations)
     loaded.fit(faces.images[:16], {k: v[:16] for k, v in
                                    labels_of(faces).items()}, verbose=0)
+
+
+def test_test_time_flip_answers_the_mean_over_face_and_mirror(tmp_path):
+    model = small_model(shared_stages=6, dropout=0.0)
+    # Noise: unlike the synthetic faces, no two halves look alike.
+    images = np.random.RandomState(0).uniform(
+        0, 255, (8, SIZE, SIZE, 3)).astype("float32")
+    lively(model, images)
+    as_given = model.predict_on_batch(images)
+    mirrored = model.predict_on_batch(images[:, :, ::-1, :])
+    model.test_time_flip = True  # on a model that has predicted already
+    both = model.predict_on_batch(images)
+    for name in as_given:
+        expected = (as_given[name] + mirrored[name]) / 2
+        np.testing.assert_allclose(both[name], expected, rtol=1e-4,
+                                   atol=1e-5)
+        # The mirror matters as much as a tenth of what tells faces apart.
+        change = np.abs(mirrored[name] - as_given[name]).max()
+        spread = np.ptp(as_given[name], axis=0).max()
+        assert change > 0.1 * spread, name
+    # Training steps see the faces as given (a training call moves the
+    # batch norm statistics: each call starts from the same weights).
+    weights = model.get_weights()
+    flipping = model(images, training=True)
+    model.set_weights(weights)
+    model.test_time_flip = False
+    plain = model(images, training=True)
+    model.set_weights(weights)
+    model.test_time_flip = True
+    for name in plain:
+        np.testing.assert_allclose(flipping[name], plain[name], atol=1e-5)
+    # Saved with the model; a model without it answers as before.
+    path = os.path.join(tmp_path, "flip.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.test_time_flip is True
+    reloaded = loaded.predict_on_batch(images)
+    for name in both:
+        np.testing.assert_allclose(reloaded[name], both[name], atol=1e-5)
+    assert "test_time_flip" not in small_model().get_config()
+    assert small_model().test_time_flip is False
 
 
 def test_predict_attributes_decodes_every_task(faces):

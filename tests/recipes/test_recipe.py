@@ -133,6 +133,30 @@ def test_build_model_takes_the_weighting_and_the_schedule():
     assert float(schedule) == pytest.approx(1e-3)
 
 
+def test_test_time_flip_reaches_the_model(tmp_path):
+    from keras_dmtl.data import synthetic_tasks
+
+    recipe = UTKFaceRecipe()
+
+    def built(*argv):
+        args = recipe.parse(["--backbone", "mobilenet_v2_0.35",
+                             "--image-size", "32", *argv])
+        return recipe.build_model(args, recipe.strategy(args),
+                                  synthetic_tasks(), steps_per_epoch=10)
+
+    assert built().test_time_flip is False
+    flipping = built("--test-time-flip")
+    assert flipping.test_time_flip is True
+    # Unset, it is None (runs from before the option resume), and a run
+    # that goes on from a model goes on flipping unless told otherwise.
+    assert recipe.parse([]).test_time_flip is None
+    path = str(tmp_path / "flipping.keras")
+    flipping.save(path)
+    assert built("--start-from", path).test_time_flip is True
+    assert built("--start-from", path,
+                 "--no-test-time-flip").test_time_flip is False
+
+
 def test_fixed_weights_come_from_task_weights():
     from keras_dmtl.data import synthetic_tasks
     from keras_dmtl.layers import FixedWeighting
