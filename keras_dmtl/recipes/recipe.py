@@ -200,6 +200,18 @@ class Recipe:
                 args.momentum, args.weight_decay, decay_steps))
         return model
 
+    def hold_out(self, run, args, test):
+        """Records the run's test faces (`RunFolder.check_split`) and, with
+        `--start-from`, checks them against those of the run that trained
+        the start model (`check_start_split`): faces it trained on must not
+        be among this run's test faces.
+        """
+        from keras_dmtl.training.start_from import check_start_split
+
+        digest = run.check_split(test)
+        if getattr(args, "start_from", None):
+            check_start_split(args.start_from, digest)
+
     def open_run(self, args, strategy):
         """The run folder `--out`, or None when its run finished before.
 

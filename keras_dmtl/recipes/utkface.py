@@ -6,6 +6,8 @@ from keras_dmtl.recipes.recipe import Recipe
 from keras_dmtl.recipes.recipe import epoch_steps
 from keras_dmtl.training.arguments import add_align_argument
 from keras_dmtl.training.arguments import add_branch_arguments
+from keras_dmtl.training.arguments import add_split_argument
+from keras_dmtl.training.arguments import split_seed
 
 
 class UTKFaceRecipe(Recipe):
@@ -64,6 +66,7 @@ class UTKFaceRecipe(Recipe):
                                  "vary already)")
         parser.add_argument("--synthetic-size", type=int, default=3000)
         add_align_argument(parser)
+        add_split_argument(parser)
         parser.add_argument("--rank-consistent", action="store_true",
                             help="age head with one weight vector shared by "
                                  "its 116 thresholds (CORAL) instead of "
@@ -118,8 +121,10 @@ class UTKFaceRecipe(Recipe):
             chosen = np.random.default_rng(args.seed).permutation(
                 len(examples))
             examples = examples.subset(np.sort(chosen[: args.limit]))
-        train, test = split_examples(examples, args.test_fraction, args.seed)
-        run.check_split(test)  # a resumed run must hold out the same faces
+        train, test = split_examples(examples, args.test_fraction,
+                                     split_seed(args))
+        # A resumed run, or one that goes on from a model: the same faces.
+        self.hold_out(run, args, test)
         if args.data:  # for `keras-dmtl evaluate MODEL --data test_set.csv`
             run.write_examples("test_set.csv", test)
         augment = bool(args.data) and not args.no_augment

@@ -3,6 +3,8 @@
 from keras_dmtl.recipes.recipe import Recipe
 from keras_dmtl.training.arguments import add_align_argument
 from keras_dmtl.training.arguments import add_branch_arguments
+from keras_dmtl.training.arguments import add_split_argument
+from keras_dmtl.training.arguments import split_seed
 
 
 class UTKFaceFERRecipe(Recipe):
@@ -43,6 +45,7 @@ class UTKFaceFERRecipe(Recipe):
                             help="share of FER2013 faces in each batch")
         parser.add_argument("--synthetic-size", type=int, default=3000)
         add_align_argument(parser)
+        add_split_argument(parser)
         add_branch_arguments(parser)
 
     def check_arguments(self, args):
@@ -84,11 +87,12 @@ class UTKFaceFERRecipe(Recipe):
                 range(half))
             fer = faces.examples(["expression"]).subset(
                 range(half, len(faces.images)))
-            fer_train, fer_test = split_examples(fer, 0.2, args.seed)
-        utk_train, utk_test = split_examples(utk, 0.2, args.seed)
+            fer_train, fer_test = split_examples(fer, 0.2, split_seed(args))
+        utk_train, utk_test = split_examples(utk, 0.2, split_seed(args))
         for part in (utk, fer_train, fer_test):
             print(part.summary())
-        run.check_split([utk_test, fer_test])  # a resumed run: the same
+        # A resumed run, or one that goes on from a model: the same faces.
+        self.hold_out(run, args, [utk_test, fer_test])
         if args.utkface:  # for `keras-dmtl evaluate MODEL --data ...csv`
             run.write_examples("test_utkface.csv", utk_test)
             run.write_examples("test_fer2013.csv", fer_test)

@@ -185,6 +185,23 @@ def add_align_argument(parser):
                              "found are skipped and counted")
 
 
+def add_split_argument(parser):
+    """Adds `--split-seed` (the seed of the train/test split; default
+    `--seed`) to a recipe that holds out test faces."""
+    parser.add_argument("--split-seed", type=int,
+                        help="the seed of the train/test split (default: "
+                             "--seed): keep a run's test faces while "
+                             "another --seed varies the training, as a run "
+                             "that goes on from a model (--start-from) must")
+
+
+def split_seed(args):
+    """The seed of the run's train/test split: `--split-seed`, else
+    `--seed`."""
+    seed = getattr(args, "split_seed", None)
+    return args.seed if seed is None else seed
+
+
 def add_branch_arguments(parser):
     """Adds `--shared-stages` and `--branch-by` (`DMTLModel`'s
     `shared_stages` and `branch_by`) to a recipe's parser."""

@@ -296,6 +296,10 @@ class RunFolder:
         Args:
             examples: the `FaceExamples` (or a list of them) held out.
 
+        Returns:
+            The test faces' fingerprint, as `run.json` records it
+            (`"split"`).
+
         Raises:
             ValueError: resuming, and the data give other test faces than
                 the interrupted run had (the data changed).
@@ -308,6 +312,7 @@ class RunFolder:
                 "--overwrite to start again")
         self._state["split"] = digest
         write_json(self.file(UNFINISHED_FILE), self._state)
+        return digest
 
     def write_json(self, name, value):
         """Writes a JSON file of this run atomically."""

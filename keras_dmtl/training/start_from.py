@@ -87,6 +87,44 @@ def start_model_settings(saved):
     return {} if ranges is None else {"int8_ranges": ranges}
 
 
+def check_start_split(path, split):
+    """Refuses to test on faces the start model may have trained on.
+
+    The run that wrote `path` recorded its test faces' fingerprint in the
+    `run.json` beside it (`"split"`). When it differs from this run's, the
+    start model trained on some of this run's test faces, and every figure
+    of the run would count them: refused. A model without such a file
+    (saved by hand, or by another tool) is not checked.
+
+    Args:
+        path: the `--start-from` file.
+        split: this run's test faces' fingerprint (`RunFolder.check_split`).
+
+    Raises:
+        StartFromError: one line naming both runs' split seeds.
+    """
+    import json
+    import os
+
+    beside = os.path.join(os.path.dirname(os.path.abspath(path)), "run.json")
+    try:
+        with open(beside) as file:
+            recorded = json.load(file)
+    except (OSError, ValueError):
+        return
+    if not isinstance(recorded, dict) or recorded.get("split") in (
+            None, split):
+        return
+    settings = recorded.get("settings") or {}
+    seed = settings.get("split_seed")
+    seed = settings.get("seed") if seed is None else seed
+    raise StartFromError(
+        f"--start-from {path}: its run held out other test faces "
+        f"({beside}: split {recorded['split']}, this run {split}), so it "
+        f"trained on some of this run's test faces; hold out its faces "
+        f"(--split-seed {seed}, the same data)")
+
+
 def check_start_file(path, out=None):
     """The path as a string, checked before a run reads its data.
 

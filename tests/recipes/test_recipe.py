@@ -24,6 +24,13 @@ def save_tiny_model(path):
     return path
 
 
+def json_of(path):
+    import json
+
+    with open(path) as file:
+        return json.load(file)
+
+
 def run_settings(out):
     """The settings a run folder's run.json records."""
     import json
@@ -299,6 +306,29 @@ def test_a_run_started_from_a_model_records_which_file(tmp_path):
     save_tiny_model(start)
     with pytest.raises(ValueError, match="start_from_sha256"):
         recipe.train(**options)
+
+
+def test_a_run_never_tests_on_faces_its_start_model_trained_on(tmp_path):
+    from keras_dmtl.training.start_from import StartFromError
+
+    recipe = UTKFaceRecipe()
+    first = str(tmp_path / "first")
+    options = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,
+                   synthetic_size=64, batch_size=16)
+    recipe.train(out=first, **options)
+    start = os.path.join(first, "model.keras")
+    # Another split: the first run trained on some of its test faces.
+    second = str(tmp_path / "second")
+    with pytest.raises(StartFromError, match=(
+            "its run held out other test faces .* hold out its faces "
+            r"\(--split-seed 0, the same data\)")):
+        recipe.train(out=second, start_from=start, split_seed=1, **options)
+    assert not os.path.exists(os.path.join(second, "model.keras"))
+    # Its split (the default, --seed's) goes on; and then resumes.
+    recipe.train(out=second, start_from=start, **options)
+    assert run_settings(second)["split_seed"] is None
+    assert (json_of(os.path.join(second, "run.json"))["split"]
+            == json_of(os.path.join(first, "run.json"))["split"])
 
 
 def test_a_teacher_teaches_a_run_and_is_recorded(tmp_path, capsys):
