@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from keras_dmtl.coupling.compound_expressions import CompoundExpressions
+from keras_dmtl.models.dmtl_model import mirror_images
 from keras_dmtl.progress import predict_verbose
 
 
@@ -64,7 +65,8 @@ def compound_answers(model, images, compounds=None, batch_size=32):
     if head is not None and model.test_time_flip:
         # The runner reads the graph as it is: mirror here, as the model's
         # own call does, and average the tasks' outputs and the features.
-        mirrored = runner.predict(images[:, :, ::-1], batch_size=batch_size,
+        mirrored = runner.predict(np.asarray(mirror_images(images)),
+                                  batch_size=batch_size,
                                   verbose=predict_verbose())
         predicted = keras.tree.map_structure(
             lambda a, b: (np.asarray(a) + np.asarray(b)) / 2, predicted,

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from keras_dmtl.models.dmtl_model import mirror_images
 from keras_dmtl.tasks.task import find_task
 
 
@@ -44,7 +45,8 @@ def grad_cam(model, images, task_name):
     with tf.GradientTape() as tape:
         features, output = explainer(images, training=False)
         if flip:  # the score of the answer the model gives: face and mirror
-            mirrored, other = explainer(images[:, :, ::-1], training=False)
+            mirrored, other = explainer(mirror_images(images),
+                                        training=False)
             output = (output + other) / 2
         score = task.gradcam_score(output)
     if flip:
@@ -57,7 +59,7 @@ def grad_cam(model, images, task_name):
     if flip:  # the mirror's map, mirrored back onto the face
         weights = tf.reduce_mean(mirrored_gradients, axis=(1, 2),
                                  keepdims=True)
-        maps += tf.reduce_sum(weights * mirrored, axis=-1)[:, :, ::-1]
+        maps += mirror_images(tf.reduce_sum(weights * mirrored, axis=-1))
     maps = tf.nn.relu(maps)[..., None]
     maps = tf.image.resize(maps, images.shape[1:3])[..., 0].numpy()
     peak = maps.max(axis=(1, 2), keepdims=True)

@@ -106,7 +106,9 @@ def check_start_split(path, split):
     import json
     import os
 
-    beside = os.path.join(os.path.dirname(os.path.abspath(path)), "run.json")
+    from keras_dmtl.training.run_folder import RUN_FILE
+
+    beside = os.path.join(os.path.dirname(os.path.abspath(path)), RUN_FILE)
     try:
         with open(beside) as file:
             recorded = json.load(file)
