@@ -55,8 +55,6 @@ def check_training_arguments(args):
     `task_weights` given as text (`train(task_weights="age=1,gender=2")`
     from Python) becomes the dict the command line gives.
     """
-    import argparse
-
     if isinstance(args.task_weights, str):
         try:
             args.task_weights = task_weights_argument(args.task_weights)
