@@ -73,14 +73,18 @@ def _calibrate(args):
     if args.min_recall is not None and not 0 <= args.min_recall <= 1:
         raise ValueError(f"--min-recall {args.min_recall}: a recall lies "
                          "between 0 and 1")
+    if args.strength is not None and args.strength < 0:
+        raise ValueError(f"--strength {args.strength}: the offsets' "
+                         "strength is at least 0")
     model = load_dmtl_model(args.model)
     if args.test_time_flip is not None:
         model.test_time_flip = args.test_time_flip
     examples = read_any(args.data, model.tasks, args.format, args.split,
                         args.fold, strict=args.strict)
     print(examples.summary())
-    options = ({} if args.min_recall is None
-               else {"min_recall": args.min_recall})
+    options = {key: value for key, value in (
+        ("min_recall", args.min_recall), ("strength", args.strength))
+        if value is not None}
     changes = calibrate_model(model, examples, args.tasks, args.batch_size,
                               options)
     for name, changed in changes.items():
@@ -295,15 +299,23 @@ def main(argv=None):
     calibrate.add_argument("model", help="a .keras file of a DMTLModel")
     calibrate.add_argument("--data", required=True,
                            help="held-out faces, never trained on nor "
-                                "reported on: a dataset folder or CSV table")
+                                "reported on (with --strength: the training "
+                                "faces): a dataset folder or CSV table")
     calibrate.add_argument("--tasks", nargs="+",
                            help="the tasks to calibrate (default: every "
                                 "task the data label)")
-    calibrate.add_argument("--min-recall", type=float,
-                           help="nominal tasks: the least recall every class "
-                                "must reach; the offsets with the best "
-                                "accuracy among those that reach it are kept "
-                                "(default: the best macro-F1)")
+    offsets = calibrate.add_mutually_exclusive_group()
+    offsets.add_argument("--min-recall", type=float,
+                         help="nominal tasks: the least recall every class "
+                              "must reach; the offsets with the best "
+                              "accuracy among those that reach it are kept "
+                              "(default: the best macro-F1)")
+    offsets.add_argument("--strength", type=float,
+                         help="nominal tasks: offsets -STRENGTH * log(prior) "
+                              "with no search, the prior the class "
+                              "frequencies of --data, which are then the "
+                              "training faces (no answer of the model is "
+                              "read); 1 weighs every class the same")
     calibrate.add_argument("--format", default="auto", choices=DATA_FORMATS)
     calibrate.add_argument("--split", default="test", help="FER2013 split")
     calibrate.add_argument("--fold", type=int, default=0, help="Adience fold")

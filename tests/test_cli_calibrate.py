@@ -13,8 +13,8 @@ from keras_dmtl.tasks import find_task
 NAMES = ["age", "race", "action_units"]
 
 
-def test_calibrate_writes_a_new_model_with_tuned_decisions(tmp_path,
-                                                           capsys):
+def test_calibrate_writes_a_new_model_with_tuned_decisions(tmp_path, capsys,
+                                                           monkeypatch):
     from PIL import Image
 
     faces = SyntheticFaces(40, 32, seed=5)
@@ -83,3 +83,35 @@ def test_calibrate_writes_a_new_model_with_tuned_decisions(tmp_path,
           "--test-time-flip", "--out", str(flipped)])
     assert load_dmtl_model(str(flipped)).test_time_flip is True
     assert load_dmtl_model(str(out)).test_time_flip is False
+
+    # --strength: offsets -log(prior) from the faces' labels alone; no
+    # face goes through the model, so the training faces may be given.
+    import keras_dmtl.evaluation.predictions as predictions
+
+    def no_model_run(*args, **kwargs):
+        raise AssertionError("a given strength ran the model")
+
+    monkeypatch.setattr(predictions, "collect_predictions", no_model_run)
+    prior = tmp_path / "prior.keras"
+    main(["calibrate", str(tmp_path / "model.keras"), "--data",
+          str(tmp_path / "held_out.csv"), "--tasks", "race",
+          "--strength", "1", "--out", str(prior)])
+    assert "race: {'strength': 1.0, 'counts':" in capsys.readouterr().out
+    counts = np.bincount(faces.labels["race"], minlength=5) + 1.0
+    np.testing.assert_allclose(
+        find_task(load_dmtl_model(str(prior)).tasks, "race").class_offsets,
+        -np.log(counts / counts.sum()), rtol=1e-5)
+    for bad, message in (
+            (["--tasks", "action_units", "--strength", "1"],
+             "chooses its label thresholds"),
+            (["--strength", "-0.5"], "at least 0")):
+        with pytest.raises(SystemExit, match=message):
+            main(["calibrate", str(tmp_path / "model.keras"), "--data",
+                  str(tmp_path / "held_out.csv"), "--out",
+                  str(tmp_path / "fourth.keras"), *bad])
+    with pytest.raises(SystemExit):  # argparse: not both
+        main(["calibrate", str(tmp_path / "model.keras"), "--data",
+              str(tmp_path / "held_out.csv"), "--strength", "1",
+              "--min-recall", "0.3", "--out", str(tmp_path / "fifth.keras")])
+    assert "not allowed with argument" in capsys.readouterr().err
+    assert not (tmp_path / "fourth.keras").exists()

@@ -92,6 +92,14 @@ def test_utkface_recipe_on_the_shared_faces(tmp_path):
     assert "groups of byte-identical files" in stdout
     with open(os.path.join(out, "metrics.json")) as file:
         assert "race_accuracy" in json.load(file)
+    # The training faces, for class priors: the kept faces less the test.
+    import pandas as pd
+
+    train = pd.read_csv(os.path.join(out, "train_set.csv"))
+    test = pd.read_csv(os.path.join(out, "test_set.csv"))
+    assert len(train) + len(test) == 160
+    assert not set(train["image"]) & set(test["image"])
+    assert set(train.columns) == set(test.columns)
 
 
 @pytest.mark.slow

@@ -12,7 +12,8 @@ def calibrate_model(model, examples, task_names=None, batch_size=32,
     adjustment for rare classes); the other kinds have nothing to tune.
     The tasks are changed in place, so a model saved afterwards keeps the
     new decisions and its exports carry them. Never calibrate on the faces
-    a figure is reported on.
+    a figure is reported on. Only tasks whose calibration reads answers
+    (`Task.calibration_reads_answers`) run the faces through the model.
 
     Args:
         model: a `DMTLModel`.
@@ -22,7 +23,10 @@ def calibrate_model(model, examples, task_names=None, batch_size=32,
         batch_size: int.
         options: optional dict given to every task's `calibrate`
             (`{"min_recall": 0.35}`: a nominal task keeps the offsets with
-            the best accuracy where every class's recall reaches it).
+            the best accuracy where every class's recall reaches it;
+            `{"strength": 1.0}`: a nominal task sets `-log(prior)` offsets
+            from the faces' class frequencies, reading no answer, so the
+            faces are the training faces).
 
     Returns:
         A dict from task name to what changed (None: nothing to tune).
@@ -60,6 +64,15 @@ def calibrate_model(model, examples, task_names=None, batch_size=32,
     if not tasks:
         raise ValueError(f"The data ({examples.source}) label none of the "
                          f"model's tasks {model.task_names}.")
-    data = face_dataset(examples, tasks, model.image_size, batch_size)
-    return {name: p.task.calibrate(p.labels, p.outputs, options)
-            for name, p in collect_predictions(model, data, tasks).items()}
+    answered = [t for t in tasks if t.calibration_reads_answers(options)]
+    changes = {}
+    if answered:
+        data = face_dataset(examples, answered, model.image_size, batch_size)
+        for name, p in collect_predictions(model, data, answered).items():
+            changes[name] = p.task.calibrate(p.labels, p.outputs, options)
+    labels = examples.labels_for(tasks)
+    for task in tasks:
+        if task.name not in changes:  # from the labels alone
+            changes[task.name] = task.calibrate(labels[task.name], None,
+                                                options)
+    return {task.name: changes[task.name] for task in tasks}

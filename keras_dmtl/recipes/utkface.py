@@ -31,7 +31,8 @@ class UTKFaceRecipe(Recipe):
     history of every task's loss, metrics and beta (`history.csv`), the
     final test metrics beside chance levels (`metrics.json`), the settings
     (`run.json`) and, for real data, the held-out faces (`test_set.csv`)
-    for `keras-dmtl evaluate`.
+    for `keras-dmtl evaluate` and the training faces (`train_set.csv`),
+    whose class frequencies `keras-dmtl calibrate --strength` reads.
 
     A run killed or interrupted (Ctrl-C) resumes from its last finished
     epoch when the same command is run again; a finished run is left as it
@@ -127,6 +128,7 @@ class UTKFaceRecipe(Recipe):
         self.hold_out(run, args, test)
         if args.data:  # for `keras-dmtl evaluate MODEL --data test_set.csv`
             run.write_examples("test_set.csv", test)
+            run.write_examples("train_set.csv", train)  # class priors
         augment = bool(args.data) and not args.no_augment
         train_data = face_dataset(train, names, args.image_size,
                                   args.batch_size, shuffle=True,

@@ -96,6 +96,7 @@ class UTKFaceFERRecipe(Recipe):
         if args.utkface:  # for `keras-dmtl evaluate MODEL --data ...csv`
             run.write_examples("test_utkface.csv", utk_test)
             run.write_examples("test_fer2013.csv", fer_test)
+            run.write_examples("train_utkface.csv", utk_train)  # priors
 
         tasks = [task for task in utk.tasks if task.name != "age_group"]
         tasks += fer_train.tasks

@@ -207,8 +207,19 @@ class MultiLabelTask(Task):
         self.thresholds = chosen
         return chosen
 
+    def calibration_reads_answers(self, options=None):
+        """Always: thresholds are chosen on the model's answers (a given
+        `strength`, which sets a nominal task's offsets, is refused)."""
+        if (options or {}).get("strength") is not None:
+            raise ValueError(
+                f"Task '{self.name}' chooses its label thresholds on "
+                "held-out faces; a strength sets class offsets (name the "
+                "nominal tasks with --tasks)")
+        return True
+
     def calibrate(self, labels, outputs, options=None):
         """Chooses each label's threshold on held-out faces."""
+        self.calibration_reads_answers(options)
         chosen = self.choose_thresholds(
             labels, outputs[f"{self.name}_probabilities"])
         return {"thresholds": dict(zip(self.labels, chosen))}

@@ -21,7 +21,9 @@ class NominalTask(Task):
     the answer and its probabilities are taken (post-hoc logit adjustment,
     Menon et al. 2021): `-tau * log(prior)` with `tau = 1` gives every
     class the same weight, `tau = 0` the model as trained. `calibrate`
-    chooses `tau` on held-out faces (`keras-dmtl calibrate`); the offsets
+    chooses `tau` on held-out faces, or takes a given `tau` with the
+    training faces' class frequencies as the prior (`keras-dmtl calibrate
+    --strength`); the offsets
     change no weight, are saved with the model and go into every
     artifact's serving graph. Training ignores them.
 
@@ -295,14 +297,63 @@ class NominalTask(Task):
                                         self.classes))),
                 "by_strength": table}
 
+    def set_prior_offsets(self, labels, strength):
+        """Sets `class_offsets` to `-strength * log(prior)`, no search.
+
+        The textbook logit adjustment: with `strength` 1 and the training
+        faces' class frequencies as the prior, the answer is the one that
+        weighs every class the same (Menon et al. 2021). No answer of the
+        model is read, so the faces may be the ones it trained on.
+
+        Args:
+            labels: class labels (-1 skipped) whose frequencies, each count
+                plus one, are the prior: the training faces'.
+            strength: `tau`, at least 0; 0 removes the offsets.
+
+        Returns:
+            A dict: the `strength`, the class `counts` and the `offsets`.
+        """
+        labels = np.asarray(labels)
+        true = labels[self.annotated(labels)].astype("int64")
+        if not len(true):
+            raise ValueError(f"Task '{self.name}': no labelled faces to "
+                             "take the class prior from")
+        strength = float(strength)
+        if strength < 0:
+            raise ValueError(f"Task '{self.name}': a strength of {strength}"
+                             "; class offsets take a strength of at least 0")
+        offsets = self.prior_offsets(true, strength)
+        self.class_offsets = None if strength == 0 else list(offsets)
+        counts = np.bincount(true, minlength=self.num_classes)
+        return {"strength": strength,
+                "counts": dict(zip(self.classes, counts.tolist())),
+                "offsets": dict(zip(self.classes, offsets.tolist()))}
+
+    def calibration_reads_answers(self, options=None):
+        """Only a chosen `tau` reads answers; a given `strength` does not."""
+        return (options or {}).get("strength") is None
+
     def calibrate(self, labels, outputs, options=None):
         """Chooses the class offsets on held-out faces (`choose_offsets`).
 
-        `options` may hold `min_recall`.
+        `options` may hold `min_recall`, or `strength`: then the offsets
+        are `set_prior_offsets(labels, strength)`, the prior the given
+        faces' class frequencies (the training faces'), and `outputs` is
+        not read.
         """
+        options = options or {}
+        if options.get("strength") is not None:
+            if options.get("min_recall") is not None:
+                raise ValueError(f"Task '{self.name}': a given strength "
+                                 "and a least recall exclude each other")
+            chosen = self.set_prior_offsets(labels, options["strength"])
+            return {"strength": chosen["strength"],
+                    "counts": chosen["counts"],
+                    "offsets": {c: round(o, 4)
+                                for c, o in chosen["offsets"].items()}}
         chosen = self.choose_offsets(
             labels, outputs[f"{self.name}_probabilities"],
-            min_recall=(options or {}).get("min_recall"))
+            min_recall=options.get("min_recall"))
         changed = {key: round(chosen[key], 4)
                    for key in ("strength", "accuracy", "macro_f1",
                                "min_recall")}

@@ -267,13 +267,23 @@ class Task:
             labels: the task's labels of the held-out faces.
             outputs: `numpy_outputs` of the model on them.
             options: optional dict of what the kind's calibration takes
-                (a nominal task's `min_recall`); other keys are ignored.
+                (a nominal task's `min_recall` or `strength`); other keys
+                are ignored.
 
         Returns:
             A dict of what changed (saved with the model when it is saved
             afterwards), or None for a kind with nothing to tune.
         """
         return None
+
+    def calibration_reads_answers(self, options=None):
+        """Whether `calibrate` reads the model's answers (`outputs`).
+
+        When it does not, `calibrate_model` passes `outputs=None` and runs
+        no face through the model for this task. A kind refuses options it
+        cannot follow here (`ValueError`), before any face is read.
+        """
+        return False
 
     # === Evaluation ===
 

@@ -103,3 +103,9 @@ def test_calibrated_thresholds_still_read_the_same_labels():
     assert calibrated != aus()
     assert calibrated.labels_match(aus())
     assert not calibrated.labels_match(MultiLabelTask("aus", ["AU1", "AU4"]))
+
+
+def test_a_strength_is_refused_before_any_answer_is_read():
+    assert aus().calibration_reads_answers()
+    with pytest.raises(ValueError, match="chooses its label thresholds"):
+        aus().calibration_reads_answers({"strength": 1.0})

@@ -124,3 +124,33 @@ def test_a_least_recall_keeps_the_most_accurate_strength_that_reaches_it():
         np.log(probabilities + 1e-9)), {"min_recall": 0.5})
     assert changed["reached"] is True
     assert changed["strength"] == pytest.approx(0.5)
+
+
+def test_a_given_strength_takes_the_prior_from_the_labels_alone():
+    # 6 white, 3 black, 0 other (+1 each): prior 7/12, 4/12, 1/12.
+    labels = np.array([0] * 6 + [1] * 3 + [-1])
+    race = NominalTask("race", RACES)
+    assert race.calibration_reads_answers({"min_recall": 0.3})
+    assert not race.calibration_reads_answers({"strength": 1.0})
+    changed = race.calibrate(labels, None, {"strength": 1.0})
+    np.testing.assert_allclose(race.class_offsets,
+                               [np.log(12 / 7), np.log(3), np.log(12)])
+    assert changed["counts"] == {"white": 6, "black": 3, "other": 0}
+    assert changed["offsets"]["other"] == pytest.approx(np.log(12), 1e-4)
+    # Logits 1.8, 1, 0: white as trained; with the offsets "other"
+    # (0 + 2.485) beats white (1.8 + 0.539) and black (1 + 1.099).
+    answer = race.numpy_outputs(np.array([[1.8, 1.0, 0.0]], "float32"))
+    assert answer["race"].tolist() == [2]
+    race.calibrate(labels, None, {"strength": 0.5})
+    np.testing.assert_allclose(race.class_offsets,
+                               0.5 * np.array([np.log(12 / 7), np.log(3),
+                                               np.log(12)]))
+    race.calibrate(labels, None, {"strength": 0})
+    assert race.class_offsets is None
+    for options, message in (({"strength": -1}, "at least 0"),
+                             ({"strength": 1, "min_recall": 0.3},
+                              "exclude each other")):
+        with pytest.raises(ValueError, match=message):
+            race.calibrate(labels, None, options)
+    with pytest.raises(ValueError, match="no labelled faces"):
+        race.calibrate(np.array([-1, -1]), None, {"strength": 1})
