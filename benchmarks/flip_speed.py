@@ -32,7 +32,8 @@ args = parser.parse_args()
 
 model = load_dmtl_model(args.model)
 faces = SyntheticFaces(4, model.image_size, seed=0).images.astype("float32")
-folder = tempfile.mkdtemp()
+work = tempfile.TemporaryDirectory()  # removed when the script ends
+folder = work.name
 rows = []
 for flip in (False, True):
     model.test_time_flip = flip

@@ -50,7 +50,8 @@ calibrations = {
     "the parity faces": parity,
 }
 reference = KerasRuntime(args.model, model=model).predict(parity)
-folder = tempfile.mkdtemp()
+work = tempfile.TemporaryDirectory()  # removed when the script ends
+folder = work.name
 saved_model = write_conversion_folder(model, folder)
 rows = []
 

@@ -67,7 +67,8 @@ for decoding in args.decodings:
         if isinstance(task, OrdinalTask):
             task.decoding = decoding
     reference = KerasRuntime(args.model, model=model).predict(parity)
-    folder = tempfile.mkdtemp()
+    work = tempfile.TemporaryDirectory()  # removed when the script ends
+    folder = work.name
     saved_model = write_conversion_folder(model, folder)
     fp32_ms = None
     for precision in args.precisions:

@@ -38,7 +38,8 @@ parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--repeats", type=int, default=100)
 args = parser.parse_args()
 
-folder = tempfile.mkdtemp()
+work = tempfile.TemporaryDirectory()  # removed when the script ends
+folder = work.name
 rows = []
 for size in args.sizes:
     faces = SyntheticFaces(40, size, seed=0).images.astype("float32")
