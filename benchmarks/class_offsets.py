@@ -49,9 +49,7 @@ parser.add_argument("--out", required=True, help="folder for the halves")
 args = parser.parse_args()
 os.makedirs(args.out, exist_ok=True)
 
-model = load_dmtl_model(args.model)
-if args.test_time_flip is not None:
-    model.test_time_flip = args.test_time_flip
+model = load_dmtl_model(args.model, args.test_time_flip)
 tasks = [find_task(model.tasks, name) for name in args.tasks]
 for task in tasks:
     if not isinstance(task, NominalTask):

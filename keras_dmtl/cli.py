@@ -44,9 +44,7 @@ def _evaluate(args):
     from keras_dmtl.evaluation.report import evaluate_model
     from keras_dmtl.models.load_model import load_dmtl_model
 
-    model = load_dmtl_model(args.model)
-    if args.test_time_flip is not None:
-        model.test_time_flip = args.test_time_flip
+    model = load_dmtl_model(args.model, args.test_time_flip)
     examples = read_any(args.data, model.tasks, args.format, args.split,
                         args.fold, strict=args.strict)
     print(examples.summary())
@@ -76,9 +74,7 @@ def _calibrate(args):
     if args.strength is not None and args.strength < 0:
         raise ValueError(f"--strength {args.strength}: the offsets' "
                          "strength is at least 0")
-    model = load_dmtl_model(args.model)
-    if args.test_time_flip is not None:
-        model.test_time_flip = args.test_time_flip
+    model = load_dmtl_model(args.model, args.test_time_flip)
     examples = read_any(args.data, model.tasks, args.format, args.split,
                         args.fold, strict=args.strict)
     print(examples.summary())

@@ -4,11 +4,14 @@ import os
 import zipfile
 
 
-def load_dmtl_model(path):
+def load_dmtl_model(path, test_time_flip=None):
     """Loads a `.keras` file, insisting that it holds a keras-dmtl model.
 
     Args:
         path: the `.keras` file.
+        test_time_flip: optional bool: the loaded model answers over each
+            face and its mirror image (True) or not (False); None keeps
+            the file's setting.
 
     Returns:
         The `DMTLModel`.
@@ -42,6 +45,8 @@ def load_dmtl_model(path):
         raise ValueError(
             f"{path}: a {type(model).__name__}, not a keras-dmtl model "
             "(DMTLModel)")
+    if test_time_flip is not None:
+        model.test_time_flip = test_time_flip
     return model
 
 

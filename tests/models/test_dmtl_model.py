@@ -160,6 +160,11 @@ def test_test_time_flip_answers_the_mean_over_face_and_mirror(tmp_path):
     reloaded = loaded.predict_on_batch(images)
     for name in both:
         np.testing.assert_allclose(reloaded[name], both[name], atol=1e-5)
+    # load_dmtl_model may switch it for the loaded copy only.
+    from keras_dmtl.models.load_model import load_dmtl_model
+
+    assert load_dmtl_model(path, test_time_flip=False).test_time_flip is False
+    assert load_dmtl_model(path).test_time_flip is True
     assert "test_time_flip" not in small_model().get_config()
     assert small_model().test_time_flip is False
 
