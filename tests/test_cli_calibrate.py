@@ -97,6 +97,12 @@ def test_calibrate_writes_a_new_model_with_tuned_decisions(tmp_path, capsys,
           str(tmp_path / "held_out.csv"), "--tasks", "race",
           "--strength", "1", "--out", str(prior)])
     assert "race: {'strength': 1.0, 'counts':" in capsys.readouterr().out
+    # Its report says how race now decides.
+    main(["evaluate", str(prior), "--data", str(tmp_path / "held_out.csv"),
+          "--gradcam-faces", "0", "--out", str(tmp_path / "report")])
+    intro = (tmp_path / "report" / "report.md").read_text().splitlines()[2]
+    assert "Calibrated: race adds class offsets to its logits (" in intro
+    assert "action_units decides" not in intro  # not calibrated here
     counts = np.bincount(faces.labels["race"], minlength=5) + 1.0
     np.testing.assert_allclose(
         find_task(load_dmtl_model(str(prior)).tasks, "race").class_offsets,

@@ -320,6 +320,9 @@ def _write_pages(sections, work, model, examples):
     if getattr(model, "test_time_flip", False):
         intro += (" Each answer is the mean over the face and its mirror "
                   "image (test-time flip).")
+    notes = [task.calibration_note() for task in model.tasks]
+    if any(notes):
+        intro += " Calibrated: " + "; ".join(n for n in notes if n) + "."
     markdown = [f"# {title}", "", intro, ""]
     page = [f"<!doctype html><html><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)}</title><style>body{{font-family:"

@@ -207,6 +207,13 @@ class MultiLabelTask(Task):
         self.thresholds = chosen
         return chosen
 
+    def calibration_note(self):
+        if all(t == 0.5 for t in self.thresholds):
+            return None
+        thresholds = ", ".join(f"{label} {t:.2f}" for label, t in
+                               zip(self.labels, self.thresholds))
+        return f"{self.name} decides with thresholds ({thresholds})"
+
     def calibration_reads_answers(self, options=None):
         """Always: thresholds are chosen on the model's answers (a given
         `strength`, which sets a nominal task's offsets, is refused)."""

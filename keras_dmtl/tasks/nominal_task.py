@@ -329,6 +329,13 @@ class NominalTask(Task):
                 "counts": dict(zip(self.classes, counts.tolist())),
                 "offsets": dict(zip(self.classes, offsets.tolist()))}
 
+    def calibration_note(self):
+        if self.class_offsets is None:
+            return None
+        offsets = ", ".join(f"{c} {o:+.3f}" for c, o in
+                            zip(self.classes, self.class_offsets))
+        return f"{self.name} adds class offsets to its logits ({offsets})"
+
     def calibration_reads_answers(self, options=None):
         """Only a chosen `tau` reads answers; a given `strength` does not."""
         return (options or {}).get("strength") is None

@@ -276,6 +276,11 @@ class Task:
         """
         return None
 
+    def calibration_note(self):
+        """What calibration changed in the task's decisions, in words for
+        a report (None: the decisions are the trained model's)."""
+        return None
+
     def calibration_reads_answers(self, options=None):
         """Whether `calibrate` reads the model's answers (`outputs`).
 

@@ -105,6 +105,14 @@ def test_calibrated_thresholds_still_read_the_same_labels():
     assert not calibrated.labels_match(MultiLabelTask("aus", ["AU1", "AU4"]))
 
 
+def test_the_calibration_note_names_thresholds_only_when_tuned():
+    assert aus().calibration_note() is None
+    tuned = MultiLabelTask("aus", ["AU1", "AU4", "AU12"],
+                           thresholds=[0.3, 0.5, 0.72])
+    assert tuned.calibration_note() == (
+        "aus decides with thresholds (AU1 0.30, AU4 0.50, AU12 0.72)")
+
+
 def test_a_strength_is_refused_before_any_answer_is_read():
     assert aus().calibration_reads_answers()
     with pytest.raises(ValueError, match="chooses its label thresholds"):

@@ -145,8 +145,12 @@ def test_a_given_strength_takes_the_prior_from_the_labels_alone():
     np.testing.assert_allclose(race.class_offsets,
                                0.5 * np.array([np.log(12 / 7), np.log(3),
                                                np.log(12)]))
+    assert race.calibration_note() == (
+        "race adds class offsets to its logits (white +0.269, black +0.549, "
+        "other +1.242)")
     race.calibrate(labels, None, {"strength": 0})
     assert race.class_offsets is None
+    assert race.calibration_note() is None
     for options, message in (({"strength": -1}, "at least 0"),
                              ({"strength": 1, "min_recall": 0.3},
                               "exclude each other")):
