@@ -67,7 +67,7 @@ for decoding in args.decodings:
         if isinstance(task, OrdinalTask):
             task.decoding = decoding
     reference = KerasRuntime(args.model, model=model).predict(parity)
-    work = tempfile.TemporaryDirectory()  # removed when the script ends
+    work = tempfile.TemporaryDirectory()  # removed when replaced, or at exit
     folder = work.name
     saved_model = write_conversion_folder(model, folder)
     fp32_ms = None

@@ -71,9 +71,9 @@ def _calibrate(args):
     if args.min_recall is not None and not 0 <= args.min_recall <= 1:
         raise ValueError(f"--min-recall {args.min_recall}: a recall lies "
                          "between 0 and 1")
-    if args.strength is not None and args.strength < 0:
+    if args.strength is not None and not 0 <= args.strength < float("inf"):
         raise ValueError(f"--strength {args.strength}: the offsets' "
-                         "strength is at least 0")
+                         "strength is a number of at least 0")
     model = load_dmtl_model(args.model, args.test_time_flip)
     examples = read_any(args.data, model.tasks, args.format, args.split,
                         args.fold, strict=args.strict)

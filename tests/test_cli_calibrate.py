@@ -107,10 +107,15 @@ def test_calibrate_writes_a_new_model_with_tuned_decisions(tmp_path, capsys,
     np.testing.assert_allclose(
         find_task(load_dmtl_model(str(prior)).tasks, "race").class_offsets,
         -np.log(counts / counts.sum()), rtol=1e-5)
+    main(["calibrate", str(tmp_path / "model.keras"), "--data",
+          str(tmp_path / "held_out.csv"), "--tasks", "age",
+          "--out", str(tmp_path / "age.keras")])  # ordinal: nothing to run
+    assert "age: nothing to tune" in capsys.readouterr().out
     for bad, message in (
             (["--tasks", "action_units", "--strength", "1"],
              "chooses its label thresholds"),
-            (["--strength", "-0.5"], "at least 0")):
+            (["--strength", "-0.5"], "at least 0"),
+            (["--strength", "nan"], "--strength nan: the offsets'")):
         with pytest.raises(SystemExit, match=message):
             main(["calibrate", str(tmp_path / "model.keras"), "--data",
                   str(tmp_path / "held_out.csv"), "--out",

@@ -52,6 +52,28 @@ def test_utkface_fer_trains_one_model_on_two_label_sets(tmp_path):
     assert "synthetic faces" in stdout
 
 
+def test_utkface_fer_writes_its_training_and_test_faces(tmp_path):
+    # Small folders in the datasets' own layouts, every file different.
+    utk, fer = tmp_path / "utkface", tmp_path / "fer2013"
+    for i in range(40):
+        write_image(utk / f"{20 + i}_{i % 2}_{i % 5}_2017010{i:09d}"
+                    ".jpg.chip.jpg", color=(4 * i, 100, 50))
+    for split, count in (("train", 21), ("test", 7)):
+        for i in range(count):
+            emotion = ["angry", "happy", "sad", "neutral"][i % 4]
+            write_image(fer / split / emotion / f"{i}.jpg", (48, 48),
+                        color=(9 * i + (split == "test"),), mode="L")
+    out = str(tmp_path / "run")
+    run_recipe("utkface_fer", *SMALL, "--utkface", str(utk), "--fer2013",
+               str(fer), "--out", out)
+    train = pd.read_csv(os.path.join(out, "train_utkface.csv"))
+    test = pd.read_csv(os.path.join(out, "test_utkface.csv"))
+    assert len(train) + len(test) == 40 and len(test) == 8
+    assert not set(train["image"]) & set(test["image"])
+    assert list(train.columns) == list(test.columns)
+    assert len(pd.read_csv(os.path.join(out, "test_fer2013.csv"))) == 7
+
+
 @pytest.mark.slow  # 40 s: five folds
 def test_adience_recipe_reports_folds_and_their_spread(tmp_path):
     header = ("user_id\toriginal_image\tface_id\tage\tgender\tx\ty\tdx\tdy\t"

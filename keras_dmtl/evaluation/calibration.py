@@ -17,7 +17,9 @@ def calibrate_model(model, examples, task_names=None, batch_size=32,
 
     Args:
         model: a `DMTLModel`.
-        examples: `FaceExamples` labelled for the tasks, not trained on.
+        examples: `FaceExamples` labelled for the tasks, not trained on
+            (with a nominal task's `strength` only their labels are read,
+            and they are the training faces).
         task_names: the tasks to calibrate; default: every task of the
             model that the faces label.
         batch_size: int.
@@ -33,7 +35,9 @@ def calibrate_model(model, examples, task_names=None, batch_size=32,
 
     Raises:
         ValueError: a named task is not the model's, or the faces do not
-            label it, or label it differently.
+            label it, or label it differently, or a task cannot follow the
+            options (a multi-label task given a `strength`), before any
+            face goes through the model.
 
     Example:
 

@@ -319,7 +319,7 @@ class NominalTask(Task):
             raise ValueError(f"Task '{self.name}': no labelled faces to "
                              "take the class prior from")
         strength = float(strength)
-        if strength < 0:
+        if not np.isfinite(strength) or strength < 0:
             raise ValueError(f"Task '{self.name}': a strength of {strength}"
                              "; class offsets take a strength of at least 0")
         offsets = self.prior_offsets(true, strength)

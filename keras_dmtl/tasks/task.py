@@ -264,8 +264,10 @@ class Task:
         """Tunes the task's decisions on held-out faces (never test faces).
 
         Args:
-            labels: the task's labels of the held-out faces.
-            outputs: `numpy_outputs` of the model on them.
+            labels: the task's labels of the held-out faces (with a
+                nominal task's `strength`: of the training faces).
+            outputs: `numpy_outputs` of the model on them, or None where
+                `calibration_reads_answers(options)` is False.
             options: optional dict of what the kind's calibration takes
                 (a nominal task's `min_recall` or `strength`); other keys
                 are ignored.
@@ -277,8 +279,13 @@ class Task:
         return None
 
     def calibration_note(self):
-        """What calibration changed in the task's decisions, in words for
-        a report (None: the decisions are the trained model's)."""
+        """What calibration changed in the task's decisions, for a report.
+
+        Returns:
+            A phrase naming the task and its tuned decisions (a nominal
+            task's class offsets, a multi-label task's thresholds), or
+            None where the decisions are the trained model's.
+        """
         return None
 
     def calibration_reads_answers(self, options=None):
@@ -286,9 +293,17 @@ class Task:
 
         When it does not, `calibrate_model` passes `outputs=None` and runs
         no face through the model for this task. A kind refuses options it
-        cannot follow here (`ValueError`), before any face is read.
+        cannot follow here (`ValueError`), before any face is read. By
+        default a kind that tunes something (overrides `calibrate`) reads
+        answers; one that does not, does not.
+
+        Args:
+            options: the dict given to `calibrate`, or None.
+
+        Returns:
+            A bool.
         """
-        return False
+        return type(self).calibrate is not Task.calibrate
 
     # === Evaluation ===
 

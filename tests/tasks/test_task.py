@@ -189,3 +189,13 @@ def test_a_track_is_summarised_per_task_kind():
                                "arousal": pytest.approx(-0.3)}
     assert summary["std"]["valence"] == pytest.approx(0.2)
     assert affect.time_series
+
+
+def test_a_kind_that_tunes_something_reads_answers_by_default():
+    class Tuned(RegressionTask):  # a user's kind: calibrate, nothing else
+        def calibrate(self, labels, outputs, options=None):
+            return {"seen": float(np.mean(outputs[self.name]))}
+
+    assert Tuned("affect", ["valence"]).calibration_reads_answers()
+    assert not RegressionTask("affect", ["valence"]).calibration_reads_answers()
+    assert not OrdinalTask("age", ranks=range(10)).calibration_reads_answers()
