@@ -1,14 +1,14 @@
 """How fast TFLite files run under each kernel set LiteRT offers, at batch 1.
 
-Each file is timed on one all-zero input at a time (the speed of these
-kernels does not depend on the pixels) with the LiteRT interpreter three
-ways: XNNPACK as LiteRT applies it by default, XNNPACK with its latest
-features switched on (`experimental_default_delegate_latest_features`),
-and TFLite's own built-in kernels without XNNPACK; on 1 and on 2
-threads. Each figure is the best of three medians of `--repeats` calls,
-after two warm-up calls. The speed-up column divides the first file's
-time by each file's at the same kernels and threads, so give the fp32
-file first:
+Each file (an export, `model_info.json` beside it) is timed on one face
+at a time with the LiteRT interpreter three ways: XNNPACK as LiteRT
+applies it by default, XNNPACK with its latest features switched on
+(`experimental_default_delegate_latest_features`), and TFLite's own
+built-in kernels without XNNPACK; on 1 and on 2 threads. Each figure is
+the best of three medians of `--repeats` calls
+(`Runtime.median_seconds`, after two warm-up calls). The speed-up column
+divides the first file's time by each file's at the same kernels and
+threads, so give the fp32 file first:
 
     python benchmarks/tflite_kernels.py runs/R/export/model_fp32.tflite \
         runs/R/export/model_int8.tflite
@@ -16,14 +16,14 @@ file first:
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from ai_edge_litert.interpreter import Interpreter  # noqa: E402
 from ai_edge_litert.interpreter import OpResolverType  # noqa: E402
+
+from keras_dmtl.data import SyntheticFaces  # noqa: E402
+from keras_dmtl.export.runtimes import TFLiteRuntime  # noqa: E402
 
 KERNELS = {
     "XNNPACK": {},
@@ -40,33 +40,16 @@ parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
 parser.add_argument("--repeats", type=int, default=100)
 args = parser.parse_args()
 
-
-def best_median_ms(path, threads, options):
-    interpreter = Interpreter(model_path=path, num_threads=threads, **options)
-    interpreter.allocate_tensors()
-    given = interpreter.get_input_details()[0]
-    image = np.zeros(given["shape"], given["dtype"])
-    for _ in range(2):
-        interpreter.set_tensor(given["index"], image)
-        interpreter.invoke()
-    medians = []
-    for _ in range(3):
-        seconds = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            interpreter.set_tensor(given["index"], image)
-            interpreter.invoke()
-            seconds.append(time.perf_counter() - start)
-        medians.append(np.median(seconds))
-    return 1000 * float(min(medians))
-
-
 rows = []
 for kernels, options in KERNELS.items():
     for threads in args.threads:
         first = None
         for path in args.files:
-            ms = best_median_ms(path, threads, options)
+            runtime = TFLiteRuntime(path, threads, options)
+            face = SyntheticFaces(1, runtime.image_size, seed=0).images
+            ms = min(1000 * runtime.median_seconds(face.astype("float32"),
+                                                   args.repeats)
+                     for _ in range(3))
             first = first or ms
             rows.append({"kernels": kernels, "threads": threads,
                          "file": path, "ms a face": round(ms, 3),

@@ -74,9 +74,8 @@ def calibrate_model(model, examples, task_names=None, batch_size=32,
         data = face_dataset(examples, answered, model.image_size, batch_size)
         for name, p in collect_predictions(model, data, answered).items():
             changes[name] = p.task.calibrate(p.labels, p.outputs, options)
-    labels = examples.labels_for(tasks)
-    for task in tasks:
-        if task.name not in changes:  # from the labels alone
-            changes[task.name] = task.calibrate(labels[task.name], None,
-                                                options)
+    unanswered = [t for t in tasks if t.name not in changes]
+    labels = examples.labels_for(unanswered)  # calibrated from labels alone
+    for task in unanswered:
+        changes[task.name] = task.calibrate(labels[task.name], None, options)
     return {task.name: changes[task.name] for task in tasks}

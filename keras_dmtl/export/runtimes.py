@@ -218,15 +218,26 @@ class SavedModelRuntime(_ArtifactRuntime):
 
 
 class TFLiteRuntime(_ArtifactRuntime):
+    """A `.tflite` file in the LiteRT interpreter (XNNPACK by default).
+
+    Args:
+        path: the `.tflite` file, `model_info.json` beside it.
+        num_threads: CPU threads (None: LiteRT's default).
+        interpreter_options: optional dict of further `Interpreter`
+            arguments (`experimental_op_resolver_type`, ...), to run the
+            file on other kernels.
+    """
+
     name = "tflite"
 
-    def __init__(self, path, num_threads=None):
+    def __init__(self, path, num_threads=None, interpreter_options=None):
         from ai_edge_litert.interpreter import Interpreter
 
         super().__init__(path)
         try:
             self.interpreter = Interpreter(model_path=path,
-                                           num_threads=num_threads)
+                                           num_threads=num_threads,
+                                           **(interpreter_options or {}))
             self.runner = self.interpreter.get_signature_runner(
                 "serving_default")
         except Exception as error:

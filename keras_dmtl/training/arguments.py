@@ -195,9 +195,15 @@ def add_split_argument(parser):
 
 def split_seed(args):
     """The seed of the run's train/test split: `--split-seed`, else
-    `--seed`."""
-    seed = getattr(args, "split_seed", None)
-    return args.seed if seed is None else seed
+    `--seed`.
+
+    Args:
+        args: a recipe's `argparse.Namespace`, or a run's recorded
+            settings (the dict under `"settings"` in `run.json`).
+    """
+    settings = args if isinstance(args, dict) else vars(args)
+    seed = settings.get("split_seed")
+    return settings.get("seed") if seed is None else seed
 
 
 def add_branch_arguments(parser):

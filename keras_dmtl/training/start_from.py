@@ -106,6 +106,7 @@ def check_start_split(path, split):
     import json
     import os
 
+    from keras_dmtl.training.arguments import split_seed
     from keras_dmtl.training.run_folder import RUN_FILE
 
     beside = os.path.join(os.path.dirname(os.path.abspath(path)), RUN_FILE)
@@ -117,9 +118,7 @@ def check_start_split(path, split):
     if not isinstance(recorded, dict) or recorded.get("split") in (
             None, split):
         return
-    settings = recorded.get("settings") or {}
-    seed = settings.get("split_seed")
-    seed = settings.get("seed") if seed is None else seed
+    seed = split_seed(recorded.get("settings") or {})
     raise StartFromError(
         f"--start-from {path}: its run held out other test faces "
         f"({beside}: split {recorded['split']}, this run {split}), so it "
