@@ -100,7 +100,8 @@ def default_image_source(model_path):
 
 def export_model(model, export_format, out, precision="fp32", data=None,
                  parity_images=200, calibration_images=200,
-                 opset=DEFAULT_OPSET, max_batch=32, min_agreement=None):
+                 opset=DEFAULT_OPSET, max_batch=32, min_agreement=None,
+                 saved_model=None):
     """Exports a model, checks the artifact against it, and writes both.
 
     The artifact is built in a staging folder inside `out`, run on
@@ -147,6 +148,12 @@ def export_model(model, export_format, out, precision="fp32", data=None,
         opset: int, the ONNX opset.
         max_batch: int, the largest batch of a TensorRT engine.
         min_agreement: optional float replacing the precision's bar.
+        saved_model: optional SavedModel of this same model to convert
+            from (`write_conversion_folder(model, folder)`), so that
+            several precisions share one (writing it is half of a small
+            model's export); by default each export writes its own. The
+            parity check against the Keras model runs either way. Not for
+            the `savedmodel` format.
 
     Returns:
         An `ExportResult`.
@@ -167,6 +174,9 @@ def export_model(model, export_format, out, precision="fp32", data=None,
         raise ValueError(f"precision {precision!r} is not available for "
                          f"{export_format}; choose one of "
                          f"{list(PRECISIONS[export_format])}")
+    if saved_model is not None and export_format == "savedmodel":
+        raise ValueError("saved_model= is a SavedModel to convert from; the "
+                         "savedmodel format writes its own")
     names, later = export_entries(export_format, precision)
     check_export_folder(out, names)
     model_path = None
@@ -198,7 +208,7 @@ def export_model(model, export_format, out, precision="fp32", data=None,
     try:
         artifacts, notes = _write_artifacts(
             model, info, export_format, precision, staging, parity,
-            reference, calibration, opset, max_batch)
+            reference, calibration, opset, max_batch, saved_model)
         write_model_info(info, staging)
         reports = {}
         for name, artifact_precision in artifacts:
@@ -213,7 +223,7 @@ def export_model(model, export_format, out, precision="fp32", data=None,
                 raise ParityError(failure_message(report, name))
             write_parity(report, f"{path}.parity.json")
             reports[os.path.join(out, name)] = report
-        if export_format != "savedmodel":
+        if export_format != "savedmodel" and saved_model is None:
             shutil.rmtree(os.path.join(staging, "saved_model"))
         entries = staged_entries(staging)
         check_export_folder(out, entries)
@@ -232,11 +242,13 @@ def export_model(model, export_format, out, precision="fp32", data=None,
 
 
 def _write_artifacts(model, info, export_format, precision, staging, parity,
-                     reference, calibration, opset, max_batch):
+                     reference, calibration, opset, max_batch,
+                     saved_model=None):
     """Writes the format's files into `staging`; returns what to check."""
-    saved_model = write_saved_model(
-        model, os.path.join(staging, "saved_model"),
-        bytes_signature=export_format == "savedmodel")
+    if saved_model is None:
+        saved_model = write_saved_model(
+            model, os.path.join(staging, "saved_model"),
+            bytes_signature=export_format == "savedmodel")
     if export_format == "savedmodel":
         return [("saved_model", precision)], []
     if export_format == "tflite":

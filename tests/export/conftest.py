@@ -102,15 +102,22 @@ def exports(model_file, face_folder, tmp_path_factory):
     """
     from keras_dmtl.export import export_model
     from keras_dmtl.export.export_model import ExportResult
+    from keras_dmtl.export.saved_model import write_conversion_folder
+    from keras_dmtl.models.load_model import load_dmtl_model
 
     def build(folder):
         out = os.path.join(folder, "artifacts")
+        # One SavedModel to convert every precision from, as the bundles do.
+        saved_model = write_conversion_folder(load_dmtl_model(model_file),
+                                              os.path.join(folder, "convert"))
         results = {}
         for export_format, precision in EXPORTS:
             result = export_model(
                 model_file, export_format, out, precision, data=face_folder,
                 parity_images=CHECK_IMAGES, calibration_images=CHECK_IMAGES,
-                min_agreement=0.0 if "int" in precision else None)
+                min_agreement=0.0 if "int" in precision else None,
+                saved_model=(None if export_format == "savedmodel"
+                             else saved_model))
             results[f"{export_format}/{precision}"] = result._asdict()
         return {"out": out, "results": results}
 

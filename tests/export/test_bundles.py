@@ -81,3 +81,53 @@ def test_jetson_script_prepares_a_folder_for_the_device(model_file,
     assert "./build_engine_fp16.sh" in readme
     assert "--maxShapes=image:8x32x32x3" in (
         out / "build_engine_fp16.sh").read_text()
+
+
+@pytest.fixture(scope="module")
+def aware_file(model_file, tmp_path_factory):
+    """A quantization-aware copy of the small trained model."""
+    from keras_dmtl.data import SyntheticFaces
+    from keras_dmtl.models import quantization_aware_model
+    from keras_dmtl.models.load_model import load_dmtl_model
+
+    model = load_dmtl_model(model_file)
+    faces = SyntheticFaces(32, model.image_size, seed=2).images
+    path = tmp_path_factory.mktemp("aware") / "model.keras"
+    quantization_aware_model(model, faces.astype("float32")).save(str(path))
+    return str(path)
+
+
+def test_mobile_bundle_writes_every_precision_of_a_float_model_by_default(
+        model_file, capsys):
+    from keras_dmtl.export.mobile_bundle import DEFAULT_PRECISIONS
+    from keras_dmtl.export.mobile_bundle import default_precisions
+    from keras_dmtl.models.load_model import load_dmtl_model
+
+    model = load_dmtl_model(model_file)
+    assert default_precisions(model, model_file) == DEFAULT_PRECISIONS
+    assert capsys.readouterr().out == ""
+
+
+def test_mobile_bundle_writes_int8_alone_of_a_quantization_aware_model(
+        aware_file, capsys):
+    from keras_dmtl.export.mobile_bundle import default_precisions
+    from keras_dmtl.models.load_model import load_dmtl_model
+
+    model = load_dmtl_model(aware_file)
+    assert default_precisions(model, aware_file) == ["int8"]
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"{aware_file} is quantization-aware: ")
+    assert "--precisions to choose" in line and "\n" not in line
+
+
+@pytest.mark.slow  # 30 s: the int8 export and its parity check
+def test_mobile_bundle_of_a_quantization_aware_model_ships_its_int8_file(
+        aware_file, face_folder, tmp_path):
+    out = tmp_path / "mobile"
+    stdout = run_command("-m", "keras_dmtl.cli", "bundle", "mobile",
+                         aware_file, "--out", str(out), "--data", face_folder)
+    assert "Fastest that passes: model_int8.tflite" in stdout
+    assert sorted(p.name for p in out.glob("*.tflite")) == [
+        "model.tflite", "model_int8.tflite"]
+    assert (out / "model.tflite").read_bytes() == (
+        out / "model_int8.tflite").read_bytes()

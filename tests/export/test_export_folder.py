@@ -47,6 +47,7 @@ def _start_stalled_export(model_file, out, log):
     return process, guard
 
 
+@pytest.mark.slow  # 25 s; the removal itself is tested by default below
 def test_a_killed_export_leaves_no_staging_folder_behind(model_file,
                                                          tmp_path):
     out = tmp_path / "export"

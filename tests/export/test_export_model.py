@@ -139,3 +139,21 @@ def test_a_second_export_replaces_the_first(model_file, tmp_path):
         os.path.join(out, "saved_model", "saved_model.pb")) >= stamp
     assert sorted(os.listdir(out)) == [".keras-dmtl-export", "model_info.json",
                                        "saved_model", "saved_model.parity.json"]
+
+
+def test_an_export_converts_from_the_saved_model_it_is_given(
+        model_file, face_folder, tmp_path):
+    from keras_dmtl.export.saved_model import write_conversion_folder
+    from tests.export.conftest import small_model
+
+    # Another model's SavedModel: converted as given, caught by parity.
+    saved = write_conversion_folder(small_model(), str(tmp_path / "other"))
+    out = tmp_path / "out"
+    with pytest.raises(ParityError, match="model_fp32.tflite"):
+        export_model(model_file, "tflite", str(out), "fp32",
+                     data=face_folder, parity_images=CHECK_IMAGES,
+                     saved_model=saved)
+    assert not (out / "model_fp32.tflite").exists()
+    with pytest.raises(ValueError, match="the savedmodel format writes its"):
+        export_model(model_file, "savedmodel", str(tmp_path / "sm"),
+                     saved_model=saved)

@@ -2,6 +2,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 from keras_dmtl.export import export_model
 from keras_dmtl.export import load_artifact
@@ -32,6 +33,7 @@ def test_one_image_input_named_outputs_and_a_dynamic_batch(exports):
                                five["gender_probabilities"][:1], atol=1e-5)
 
 
+@pytest.mark.slow  # 30 s; MobileNetV2's ONNX export runs by default
 def test_efficientnet_exports_without_normalisation_inputs(tmp_path):
     import onnx
 

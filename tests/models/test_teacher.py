@@ -40,7 +40,10 @@ def test_a_teacher_pulls_the_student_toward_its_answers(faces):
 
     def trained(teacher):
         student = model(seed=2)
-        student.compile(optimizer=keras.optimizers.Adam(3e-3))
+        # Eager steps: tracing the training graph of a tiny model takes
+        # longer than its 12 steps.
+        student.compile(optimizer=keras.optimizers.Adam(3e-3),
+                        run_eagerly=True)
         if teacher is not None:
             student.distill_from(teacher)
         # No face has a label: the teacher is the only signal.

@@ -13,6 +13,11 @@ from keras_dmtl.recipes import get_recipe
 from tests.conftest import REPO
 
 
+TINY_RUN = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,
+                synthetic_size=64, batch_size=16)
+"""A UTKFace run on 64 synthetic faces, in seconds."""
+
+
 def save_tiny_model(path):
     """Saves an untrained UTKFace model of the synthetic tasks at 32x32."""
     from keras_dmtl.data import synthetic_tasks
@@ -297,9 +302,7 @@ def test_a_run_started_from_a_model_records_which_file(tmp_path):
     recipe = UTKFaceRecipe()
     start = save_tiny_model(tmp_path / "start.keras")
     out = str(tmp_path / "run")
-    options = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,
-                   synthetic_size=64, batch_size=16, out=out,
-                   start_from=str(start))
+    options = dict(TINY_RUN, out=out, start_from=str(start))
     recipe.train(**options)
     assert run_settings(out)["start_from_sha256"] == sha256_of(start)
     # Another file at the same path is another run, refused by name.
@@ -308,27 +311,32 @@ def test_a_run_started_from_a_model_records_which_file(tmp_path):
         recipe.train(**options)
 
 
-def test_a_run_never_tests_on_faces_its_start_model_trained_on(tmp_path):
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A finished UTKFace run on synthetic faces, shared by the tests that
+    read it or start from it (none writes into it)."""
+    out = str(tmp_path_factory.mktemp("finished") / "run")
+    return UTKFaceRecipe().train(out=out, **TINY_RUN)
+
+
+def test_a_run_never_tests_on_faces_its_start_model_trained_on(
+        finished_run, tmp_path):
     from keras_dmtl.training.start_from import StartFromError
 
     recipe = UTKFaceRecipe()
-    first = str(tmp_path / "first")
-    options = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,
-                   synthetic_size=64, batch_size=16)
-    recipe.train(out=first, **options)
-    start = os.path.join(first, "model.keras")
+    start = os.path.join(finished_run, "model.keras")
     # Another split: the first run trained on some of its test faces.
     second = str(tmp_path / "second")
     with pytest.raises(StartFromError, match=(
             "its run held out other test faces .* hold out its faces "
             r"\(--split-seed 0, the same data\)")):
-        recipe.train(out=second, start_from=start, split_seed=1, **options)
+        recipe.train(out=second, start_from=start, split_seed=1, **TINY_RUN)
     assert not os.path.exists(os.path.join(second, "model.keras"))
     # Its split (the default, --seed's) goes on; and then resumes.
-    recipe.train(out=second, start_from=start, **options)
+    recipe.train(out=second, start_from=start, **TINY_RUN)
     assert run_settings(second)["split_seed"] is None
     assert (json_of(os.path.join(second, "run.json"))["split"]
-            == json_of(os.path.join(first, "run.json"))["split"])
+            == json_of(os.path.join(finished_run, "run.json"))["split"])
 
 
 def test_a_teacher_teaches_a_run_and_is_recorded(tmp_path, capsys):
@@ -338,9 +346,8 @@ def test_a_teacher_teaches_a_run_and_is_recorded(tmp_path, capsys):
     recipe = UTKFaceRecipe()
     teacher = save_tiny_model(tmp_path / "teacher.keras")
     out = str(tmp_path / "run")
-    options = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,
-                   synthetic_size=64, batch_size=16, out=out,
-                   teacher=str(teacher), teacher_weight=0.3)
+    options = dict(TINY_RUN, out=out, teacher=str(teacher),
+                   teacher_weight=0.3)
     recipe.train(**options)
     assert (f"Teacher {teacher} teaches age, gender, race (weight 0.3, "
             "temperature 2)") in capsys.readouterr().out
@@ -355,13 +362,11 @@ def test_a_teacher_teaches_a_run_and_is_recorded(tmp_path, capsys):
         recipe.train(**options)
 
 
-def test_train_in_python_writes_the_run_folder_and_keeps_it(tmp_path):
-    out = str(tmp_path / "run")
-    options = dict(backbone="mobilenet_v2_0.35", image_size=32, epochs=1,
-                   synthetic_size=64, batch_size=16, out=out)
-    assert UTKFaceRecipe().train(**options) == out
-    names = set(os.listdir(out))
+def test_train_in_python_writes_the_run_folder_and_keeps_it(finished_run):
+    names = set(os.listdir(finished_run))
     assert {"model.keras", "history.csv", "metrics.json", "run.json"} <= names
-    modified = os.path.getmtime(os.path.join(out, "model.keras"))
-    assert UTKFaceRecipe().train(**options) == out  # finished: left alone
-    assert os.path.getmtime(os.path.join(out, "model.keras")) == modified
+    modified = os.path.getmtime(os.path.join(finished_run, "model.keras"))
+    # Finished: training it again returns the folder and leaves it alone.
+    assert UTKFaceRecipe().train(out=finished_run, **TINY_RUN) == finished_run
+    assert os.path.getmtime(os.path.join(finished_run, "model.keras")) == (
+        modified)
