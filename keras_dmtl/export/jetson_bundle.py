@@ -1,6 +1,7 @@
 """The bundle for a Jetson: ONNX, TensorRT build scripts and their checks."""
 
 import os
+import tempfile
 
 from keras_dmtl.atomic_files import write_text
 from keras_dmtl.export.bundle import Bundle
@@ -51,21 +52,29 @@ class JetsonBundle(Bundle):
 
     def run(self, args):
         from keras_dmtl.export.export_model import export_model
+        from keras_dmtl.export.saved_model import write_conversion_folder
+        from keras_dmtl.models.load_model import load_dmtl_model
 
         out = self.folder(args)
         # One export per precision: each writes `model.onnx` (the same file
-        # each time), checks it with ONNX Runtime on the parity images, and
-        # adds its build script.
+        # each time, from one SavedModel), checks it with ONNX Runtime on
+        # the parity images, and adds its build script.
         notes = []
-        for precision in args.precisions:
-            result = export_model(args.model, "tensorrt", out, precision,
-                                  data=args.data, max_batch=args.max_batch)
-            for path, report in result.reports.items():
-                worst = min(t["agreement"] for t in report["tasks"].values())
-                print(f"{path}: {report['runtime']}, {precision}, lowest "
-                      f"task agreement with Keras {worst:.2%} on "
-                      f"{report['images']}")
-            notes += result.notes
+        with tempfile.TemporaryDirectory() as scratch:
+            saved_model = write_conversion_folder(
+                load_dmtl_model(args.model), scratch)
+            for precision in args.precisions:
+                result = export_model(args.model, "tensorrt", out, precision,
+                                      data=args.data,
+                                      max_batch=args.max_batch,
+                                      saved_model=saved_model)
+                for path, report in result.reports.items():
+                    worst = min(t["agreement"]
+                                for t in report["tasks"].values())
+                    print(f"{path}: {report['runtime']}, {precision}, "
+                          f"lowest task agreement with Keras {worst:.2%} "
+                          f"on {report['images']}")
+                notes += result.notes
         write_text(os.path.join(out, "README.txt"),
                    device_steps(args.precisions, args.max_batch))
         for note in dict.fromkeys(notes):
