@@ -1,8 +1,10 @@
 """A device bundle: one folder with every artifact a kind of device needs."""
 
 import argparse
+import contextlib
 import inspect
 import os
+import tempfile
 
 
 class Bundle:
@@ -63,6 +65,25 @@ class Bundle:
         """The output folder: `--out`, else `<name>/` beside the model."""
         return args.out or os.path.join(
             os.path.dirname(os.path.abspath(args.model)), self.name)
+
+    @contextlib.contextmanager
+    def conversion_source(self, model):
+        """One SavedModel of `model` for every export of the bundle.
+
+        Each export converts from it (`export_model(..., saved_model=)`)
+        instead of writing its own, which is much of a small model's
+        export time; the folder is removed when the block ends.
+
+        Args:
+            model: the loaded `DMTLModel`.
+
+        Yields:
+            The SavedModel's path.
+        """
+        from keras_dmtl.export.saved_model import write_conversion_folder
+
+        with tempfile.TemporaryDirectory() as scratch:
+            yield write_conversion_folder(model, scratch)
 
     def build(self, model, **options):
         """Writes the bundle of the model file `model`, with keyword options.

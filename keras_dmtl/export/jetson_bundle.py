@@ -1,7 +1,6 @@
 """The bundle for a Jetson: ONNX, TensorRT build scripts and their checks."""
 
 import os
-import tempfile
 
 from keras_dmtl.atomic_files import write_text
 from keras_dmtl.export.bundle import Bundle
@@ -52,7 +51,6 @@ class JetsonBundle(Bundle):
 
     def run(self, args):
         from keras_dmtl.export.export_model import export_model
-        from keras_dmtl.export.saved_model import write_conversion_folder
         from keras_dmtl.models.load_model import load_dmtl_model
 
         out = self.folder(args)
@@ -60,9 +58,8 @@ class JetsonBundle(Bundle):
         # each time, from one SavedModel), checks it with ONNX Runtime on
         # the parity images, and adds its build script.
         notes = []
-        with tempfile.TemporaryDirectory() as scratch:
-            saved_model = write_conversion_folder(
-                load_dmtl_model(args.model), scratch)
+        model = load_dmtl_model(args.model)
+        with self.conversion_source(model) as saved_model:
             for precision in args.precisions:
                 result = export_model(args.model, "tensorrt", out, precision,
                                       data=args.data,

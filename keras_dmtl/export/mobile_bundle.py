@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import tempfile
 
 import numpy as np
 
@@ -71,17 +70,13 @@ class MobileBundle(Bundle):
         from keras_dmtl.export.export_folder import record_entries
         from keras_dmtl.export.export_model import export_model
         from keras_dmtl.export.parity import ParityError
-        from keras_dmtl.export.saved_model import write_conversion_folder
         from keras_dmtl.models.load_model import load_dmtl_model
 
         out = self.folder(args)
         model = load_dmtl_model(args.model)
         precisions = args.precisions or default_precisions(model, args.model)
         rows = []
-        with tempfile.TemporaryDirectory() as scratch:
-            # One SavedModel for every precision: writing it is much of
-            # each export's time.
-            saved_model = write_conversion_folder(model, scratch)
+        with self.conversion_source(model) as saved_model:
             for precision in precisions:
                 try:
                     result = export_model(args.model, "tflite", out,
